@@ -1,0 +1,269 @@
+//! The aircraft catalog: fuel burn per block hour by ICAO type, shipped in `data/` with its
+//! sources and seeded into the database.
+
+pub mod entity;
+pub mod graphql;
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Deserialize;
+
+use crate::emissions::methodology::{FuelBurn, FuelType};
+use crate::error::Result;
+
+const CATALOG_CSV: &str = include_str!("../../data/aircraft_models.csv");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum AircraftCategory {
+    Turboprop,
+    VeryLightJet,
+    LightJet,
+    MidsizeJet,
+    SuperMidsizeJet,
+    LargeJet,
+    UltraLongRangeJet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum EngineType {
+    Turboprop,
+    Jet,
+}
+
+/// One published fuel-burn figure and the brochure it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub us_gallons_per_hour: Decimal,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AircraftModel {
+    pub code: String,
+    pub manufacturer: String,
+    pub name: String,
+    pub category: AircraftCategory,
+    pub engine: EngineType,
+    pub fuel_burn: FuelBurn,
+    pub default_fuel_type: FuelType,
+    pub sources: Vec<Source>,
+    pub retrieved: String,
+    pub data_quality: String,
+}
+
+impl AircraftModel {
+    pub fn from_row(row: entity::Model) -> Result<Self, DbErr> {
+        let corrupt =
+            |what: &str| DbErr::Custom(format!("aircraft model {}: bad {what}", row.code));
+        let sources = row
+            .figures
+            .split_whitespace()
+            .zip(row.sources.split_whitespace())
+            .map(|(figure, url)| {
+                Ok(Source {
+                    us_gallons_per_hour: Decimal::from_str(figure)
+                        .map_err(|_| corrupt("figure"))?,
+                    url: url.to_owned(),
+                })
+            })
+            .collect::<Result<_, DbErr>>()?;
+        Ok(AircraftModel {
+            category: parse_name(&row.category).ok_or_else(|| corrupt("category"))?,
+            engine: parse_name(&row.engine).ok_or_else(|| corrupt("engine"))?,
+            default_fuel_type: row
+                .default_fuel_type
+                .parse()
+                .map_err(|_| corrupt("fuel type"))?,
+            fuel_burn: FuelBurn(row.fuel_burn_milli_us_gal_per_hour),
+            sources,
+            code: row.code,
+            manufacturer: row.manufacturer,
+            name: row.name,
+            retrieved: row.retrieved,
+            data_quality: row.data_quality,
+        })
+    }
+}
+
+/// Parses a SCREAMING_SNAKE name as the GraphQL enum spells it.
+fn parse_name<T: async_graphql::resolver_utils::EnumType + Copy>(name: &str) -> Option<T> {
+    T::items()
+        .iter()
+        .find(|item| item.name == name)
+        .map(|item| item.value)
+}
+
+#[derive(Debug, Deserialize)]
+struct CsvRow {
+    icao_type: String,
+    manufacturer: String,
+    model: String,
+    category: String,
+    engine: String,
+    us_gal_per_hour: Decimal,
+    figures: String,
+    sources: String,
+    retrieved: String,
+    quality: String,
+}
+
+fn catalog_rows() -> Vec<entity::Model> {
+    csv::Reader::from_reader(CATALOG_CSV.as_bytes())
+        .deserialize::<CsvRow>()
+        .map(|row| {
+            let row = row.expect("data/aircraft_models.csv is well-formed (checked by a test)");
+            let milli = row.us_gal_per_hour * Decimal::from(1_000);
+            assert!(
+                milli.fract().is_zero(),
+                "{}: fuel burn beyond 3 decimals",
+                row.icao_type
+            );
+            entity::Model {
+                code: row.icao_type,
+                manufacturer: row.manufacturer,
+                name: row.model,
+                category: row.category,
+                engine: row.engine,
+                fuel_burn_milli_us_gal_per_hour: i64::try_from(milli).expect("fuel burn fits"),
+                // Turboprops and jets alike burn jet fuel; Jet A is the common grade.
+                default_fuel_type: FuelType::JetA.as_str().to_owned(),
+                figures: row.figures,
+                sources: row.sources,
+                retrieved: row.retrieved,
+                data_quality: row.quality,
+            }
+        })
+        .collect()
+}
+
+/// Upserts the shipped catalog, so a new release's figures replace the old ones.
+pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    use entity::Column;
+    let rows = catalog_rows().into_iter().map(|row| entity::ActiveModel {
+        code: Set(row.code),
+        manufacturer: Set(row.manufacturer),
+        name: Set(row.name),
+        category: Set(row.category),
+        engine: Set(row.engine),
+        fuel_burn_milli_us_gal_per_hour: Set(row.fuel_burn_milli_us_gal_per_hour),
+        default_fuel_type: Set(row.default_fuel_type),
+        figures: Set(row.figures),
+        sources: Set(row.sources),
+        retrieved: Set(row.retrieved),
+        data_quality: Set(row.data_quality),
+    });
+    entity::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(Column::Code)
+                .update_columns([
+                    Column::Manufacturer,
+                    Column::Name,
+                    Column::Category,
+                    Column::Engine,
+                    Column::FuelBurnMilliUsGalPerHour,
+                    Column::DefaultFuelType,
+                    Column::Figures,
+                    Column::Sources,
+                    Column::Retrieved,
+                    Column::DataQuality,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(db: &impl ConnectionTrait, code: &str) -> Result<Option<AircraftModel>> {
+    let row = entity::Entity::find_by_id(code.trim().to_ascii_uppercase())
+        .one(db)
+        .await?;
+    Ok(row.map(AircraftModel::from_row).transpose()?)
+}
+
+pub async fn find_many(db: &impl ConnectionTrait, codes: &[String]) -> Result<Vec<AircraftModel>> {
+    let rows = entity::Entity::find()
+        .filter(entity::Column::Code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(AircraftModel::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Models in a category and/or whose code, manufacturer or name contains `search`
+/// (case-insensitive), ordered by code.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    category: Option<AircraftCategory>,
+    search: Option<&str>,
+) -> Result<Vec<AircraftModel>> {
+    let mut query = entity::Entity::find().order_by_asc(entity::Column::Code);
+    if let Some(category) = category {
+        let name = category_name(category);
+        query = query.filter(entity::Column::Category.eq(name));
+    }
+    let models = query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(AircraftModel::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(needle) = search
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase)
+    else {
+        return Ok(models);
+    };
+    // The catalog is small (tens of rows): matching here is portable across databases.
+    Ok(models
+        .into_iter()
+        .filter(|model| {
+            [&model.code, &model.manufacturer, &model.name]
+                .iter()
+                .any(|field| field.to_lowercase().contains(&needle))
+        })
+        .collect())
+}
+
+fn category_name(category: AircraftCategory) -> &'static str {
+    use async_graphql::resolver_utils::EnumType;
+    AircraftCategory::items()
+        .iter()
+        .find(|item| item.value == category)
+        .map(|item| item.name)
+        .expect("every category has a name")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ships_all_69_types_with_sources() {
+        let rows = catalog_rows();
+        assert_eq!(rows.len(), 69);
+        for row in rows {
+            let model = AircraftModel::from_row(row).unwrap();
+            assert!(!model.sources.is_empty(), "{} has sources", model.code);
+            assert!(model.sources.iter().all(|s| s.url.starts_with("https://")));
+        }
+    }
+
+    #[test]
+    fn phenom_300_burns_179_gallons() {
+        let row = catalog_rows()
+            .into_iter()
+            .find(|row| row.code == "E55P")
+            .unwrap();
+        assert_eq!(row.fuel_burn_milli_us_gal_per_hour, 179_000);
+        let model = AircraftModel::from_row(row).unwrap();
+        assert_eq!(model.category, AircraftCategory::LightJet);
+        assert_eq!(model.fuel_burn.us_gallons_per_hour().to_string(), "179");
+    }
+}

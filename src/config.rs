@@ -1,0 +1,186 @@
+//! Command line and environment: every flag has a `CONTRAIL_*` variable, and every value is
+//! parsed and checked here, so a bad one stops start-up with a message naming it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::units::FeeBps;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "contrail",
+    version,
+    about = "Carbon-offset checkout API for flights"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server (the default).
+    Serve,
+    /// Apply database migrations and seed reference data, then exit.
+    Migrate,
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization and print its API key (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// SQLite (`sqlite://file.db?mode=rwc`) or PostgreSQL (`postgres://…`) URL.
+    #[arg(long, env = "CONTRAIL_DATABASE_URL", default_value = "sqlite://contrail.db?mode=rwc", global = true, value_parser = parse_database_url)]
+    pub database_url: String,
+    /// Address to bind.
+    #[arg(
+        long,
+        env = "CONTRAIL_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: SocketAddr,
+    /// Base URL of certificate, checkout and redirect links (default: `http://<listen>`).
+    #[arg(long, env = "CONTRAIL_PUBLIC_URL", global = true, value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// `production` disables introspection, GraphiQL and demo data.
+    #[arg(
+        long,
+        env = "CONTRAIL_MODE",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
+    pub mode: Mode,
+    /// Platform fee in basis points added to every price.
+    #[arg(long, env = "CONTRAIL_FEE_BPS", default_value = "0", global = true)]
+    pub fee_bps: FeeBps,
+}
+
+/// The validated configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub mode: Mode,
+    pub fee: FeeBps,
+    /// How long an estimate keeps its prices for a checkout to refer to.
+    pub estimate_validity: Duration,
+}
+
+impl Config {
+    pub fn from_settings(settings: Settings) -> Self {
+        let public_url = settings
+            .public_url
+            .unwrap_or_else(|| format!("http://{}", settings.listen));
+        Config {
+            database_url: settings.database_url,
+            listen: settings.listen,
+            public_url,
+            mode: settings.mode,
+            fee: settings.fee_bps,
+            estimate_validity: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+
+    pub fn is_development(&self) -> bool {
+        self.mode == Mode::Development
+    }
+}
+
+fn parse_database_url(url: &str) -> Result<String, String> {
+    if url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+    {
+        Ok(url.to_owned())
+    } else {
+        Err("expected a sqlite: or postgres:// URL".into())
+    }
+}
+
+fn parse_public_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("expected an http:// or https:// URL")?;
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
+        return Err("expected a host after the scheme, e.g. https://offsets.example.com".into());
+    }
+    if rest.contains(['?', '#']) {
+        return Err("must not contain a query or fragment".into());
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("contrail").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let cli = parse(&[]).unwrap();
+        let config = Config::from_settings(cli.settings);
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://contrail.db?mode=rwc");
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        let error = parse(&["--fee-bps", "20000"]).unwrap_err().to_string();
+        assert!(error.contains("--fee-bps"), "{error}");
+        let error = parse(&["--public-url", "ftp://x"]).unwrap_err().to_string();
+        assert!(error.contains("--public-url"), "{error}");
+        let error = parse(&["--database-url", "mysql://x"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--database-url"), "{error}");
+        let error = parse(&["--listen", "nowhere"]).unwrap_err().to_string();
+        assert!(error.contains("--listen"), "{error}");
+    }
+
+    #[test]
+    fn public_url_loses_its_trailing_slash() {
+        let cli = parse(&["--public-url", "https://offsets.example.com/"]).unwrap();
+        assert_eq!(
+            Config::from_settings(cli.settings).public_url,
+            "https://offsets.example.com"
+        );
+    }
+
+    #[test]
+    fn org_create_takes_a_name() {
+        let cli = parse(&["org", "create", "--name", "Acme Air"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Org(OrgCommand::Create { name })) if name == "Acme Air")
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! Database connection, migrations and reference-data seeding, for SQLite and PostgreSQL alike.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// SQLite has one writer at a time: a few connections serve concurrent WAL readers, more only
+/// queue on the write lock.
+const SQLITE_POOL_SIZE: u32 = 8;
+/// Enough for two cores' worth of request handlers plus background work, without starving
+/// other instances sharing the server's `max_connections` (100 by default).
+const POSTGRES_POOL_SIZE: u32 = 16;
+/// How long a SQLite writer waits for the lock before failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30))
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    if url.starts_with("sqlite:") {
+        options.max_connections(SQLITE_POOL_SIZE);
+    } else {
+        options.max_connections(POSTGRES_POOL_SIZE);
+    }
+    Database::connect(options).await
+}
+
+/// Applies pending migrations and refreshes reference data; safe to run on every start and
+/// from several instances at once (seeding is idempotent).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await?;
+    crate::catalog::seed(db).await
+}
+
+/// Starts a transaction that writes. On SQLite it takes the write lock at `BEGIN`, so two
+/// writers queue on the busy timeout instead of failing when a read lock would need upgrading.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
+}
+
+/// Whether a failed write broke a unique constraint (a conflict the client caused).
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

@@ -1,0 +1,148 @@
+//! The GraphQL schema: domain roots merged into one, plus shared types and the error-code
+//! extension.
+
+pub mod context;
+pub mod node;
+pub mod pagination;
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{
+    EmptySubscription, ErrorExtensionValues, MergedObject, Response, Schema, SchemaBuilder,
+    ServerError, ServerResult, SimpleObject, ValidationResult, Variables,
+};
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::units;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    crate::catalog::graphql::CatalogQuery,
+    crate::credits::graphql::CreditsQuery,
+    crate::fleet::graphql::FleetQuery,
+    crate::emissions::graphql::EmissionsQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    crate::fleet::graphql::FleetMutation,
+    crate::emissions::graphql::EmissionsMutation,
+);
+
+pub type ContrailSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Query nesting beyond this is abuse, not a client need.
+const MAX_DEPTH: usize = 12;
+const MAX_COMPLEXITY: usize = 20_000;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(ErrorCodes)
+}
+
+pub fn build(db: DatabaseConnection, config: Arc<Config>) -> ContrailSchema {
+    let builder = if config.is_development() {
+        builder()
+    } else {
+        builder().disable_introspection()
+    };
+    builder.data(db).data(config).finish()
+}
+
+/// The schema in SDL: what `contrail schema` prints and `schema.graphql` holds.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// An amount of money in major units of its ISO 4217 currency.
+#[derive(SimpleObject)]
+#[graphql(name = "Money")]
+pub struct MoneyObject {
+    /// Major units, e.g. `"262.50"`.
+    pub amount: Decimal,
+    /// ISO 4217 code, e.g. `"USD"`.
+    pub currency: String,
+}
+
+impl From<units::Money> for MoneyObject {
+    fn from(money: units::Money) -> Self {
+        MoneyObject {
+            amount: money.amount(),
+            currency: money.currency.code().to_owned(),
+        }
+    }
+}
+
+/// Gives every error an `extensions.code`. Resolver errors carry theirs already (see
+/// `crate::error`); this labels the ones async-graphql raises itself.
+struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|error| with_code(error, "GRAPHQL_PARSE_FAILED"))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|error| with_code(error, "GRAPHQL_VALIDATION_FAILED"))
+                .collect()
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        // Errors raised during execution without a code come from async-graphql coercing an
+        // argument or variable to its input type: the client's input is at fault.
+        response.errors = response
+            .errors
+            .into_iter()
+            .map(|error| with_code(error, "BAD_USER_INPUT"))
+            .collect();
+        response
+    }
+}

@@ -1,0 +1,205 @@
+//! The HTTP surface (SPEC §3): GraphQL over POST and GET, GraphiQL, the WebSocket endpoint,
+//! health checks.
+
+mod graphiql;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Data, ServerError};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::graphql::context::{DbLoader, Viewer};
+use crate::graphql::{self, ContrailSchema};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: ContrailSchema,
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let config = Arc::new(config);
+        AppState {
+            schema: graphql::build(db.clone(), config.clone()),
+            db,
+            config,
+        }
+    }
+
+    /// Resolves the caller from an `Authorization: Bearer …` value.
+    async fn viewer(&self, authorization: Option<&str>) -> Result<Viewer, crate::error::Error> {
+        let Some(value) = authorization else {
+            return Ok(Viewer::Anonymous);
+        };
+        let Some(secret) = value.trim().strip_prefix("Bearer ").map(str::trim) else {
+            return Ok(Viewer::InvalidKey);
+        };
+        Ok(
+            match crate::organizations::authenticate(&self.db, secret).await? {
+                Some(organization) => Viewer::Organization(organization),
+                None => Viewer::InvalidKey,
+            },
+        )
+    }
+
+    /// Per-request context. A WebSocket connection serves many operations over time, so its
+    /// loader batches but never answers from a cache that could have gone stale.
+    fn request_data(&self, viewer: Viewer, cache: bool) -> Data {
+        let loader = DataLoader::new(
+            DbLoader {
+                db: self.db.clone(),
+            },
+            tokio::spawn,
+        );
+        loader.enable_all_cache(cache);
+        let mut data = Data::default();
+        data.insert(viewer);
+        data.insert(loader);
+        data
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/assets/{file}", get(graphiql::asset))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
+    let viewer = match state.viewer(authorization(headers)).await {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            let error = async_graphql::Error::from(error).into_server_error(Default::default());
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, error);
+        }
+    };
+    let mut request = request;
+    request.data = state.request_data(viewer, true);
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    execute(&state, &headers, request.into_inner()).await
+}
+
+/// One path, three uses: a WebSocket upgrade for subscriptions, a query in the URL, or
+/// GraphiQL for a browser.
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+) -> Response {
+    if let (Ok(upgrade), Ok(protocol)) = (upgrade, protocol) {
+        return websocket(state, upgrade, protocol);
+    }
+    match query.filter(|query| !query.is_empty()) {
+        Some(query) => match async_graphql::http::parse_query_string(&query) {
+            Ok(request) if is_read_only(&request) => execute(&state, &headers, request).await,
+            Ok(_) => error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                graphql_error("mutations must be sent with POST", "BAD_REQUEST"),
+            ),
+            Err(error) => error_response(
+                StatusCode::BAD_REQUEST,
+                graphql_error(&error.to_string(), "BAD_REQUEST"),
+            ),
+        },
+        None if state.config.is_development() => graphiql::page(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "GraphiQL is disabled in production mode",
+        )
+            .into_response(),
+    }
+}
+
+/// Whether a GET request holds only queries (GET must not change anything).
+fn is_read_only(request: &async_graphql::Request) -> bool {
+    match async_graphql::parser::parse_query(&request.query) {
+        Ok(document) => document
+            .operations
+            .iter()
+            .all(|(_, operation)| operation.node.ty == OperationType::Query),
+        // Let execution report the syntax error.
+        Err(_) => true,
+    }
+}
+
+fn websocket(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProtocol) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let schema = state.schema.clone();
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    // Browsers cannot set headers on a WebSocket: the key comes in the
+                    // `connection_init` payload instead.
+                    let key = ["Authorization", "authorization"]
+                        .iter()
+                        .find_map(|name| payload.get(name).and_then(|value| value.as_str()));
+                    let viewer = state
+                        .viewer(key)
+                        .await
+                        .map_err(async_graphql::Error::from)?;
+                    Ok(state.request_data(viewer, false))
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+fn graphql_error(message: &str, code: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+fn error_response(status: StatusCode, error: ServerError) -> Response {
+    let response = async_graphql::Response::from_errors(vec![error]);
+    (status, Json(response)).into_response()
+}

@@ -1,0 +1,37 @@
+//! Contrail: a GraphQL API that puts carbon removal into a flight checkout.
+//!
+//! Domains (`catalog`, `fleet`, `emissions`, `credits`, `organizations`) each keep their logic
+//! in `mod.rs`, their SeaORM entities in `entity.rs` and their GraphQL types in `graphql.rs`.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod credits;
+pub mod db;
+pub mod emissions;
+pub mod error;
+pub mod fleet;
+pub mod graphql;
+pub mod http;
+pub mod organizations;
+pub mod units;
+
+use std::future::Future;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use config::Config;
+
+/// Serves the API on `listener` until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    db: DatabaseConnection,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = http::router(http::AppState::new(db, config));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
