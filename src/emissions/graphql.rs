@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -10,6 +10,7 @@ use super::{
     AirportCode, Emission, EmissionFilter, EmissionId, EmissionSource, Estimate, EstimateId,
     ExternalReference, FlightDetails, FlightFigures, FlightRequest,
 };
+use crate::catalog::graphql::ModelCode;
 use crate::credits::graphql::ListingNode;
 use crate::error::{Error, Result};
 use crate::fleet::AircraftId;
@@ -311,6 +312,35 @@ impl Loader<AircraftEmissions> for DbLoader {
     }
 }
 
+/// Loads the aircraft of a page, and their models, in one batch each when the query selects
+/// them: item resolvers then find them cached, whatever the timing of the batch window.
+pub async fn preload_aircraft(ctx: &Context<'_>, emissions: &[Emission]) -> Result<()> {
+    let selection = ctx.look_ahead();
+    let nodes = [
+        selection.field("edges").field("node"),
+        selection.field("nodes"),
+    ];
+    if !nodes.iter().any(|node| node.field("aircraft").exists()) {
+        return Ok(());
+    }
+    let ids: HashSet<AircraftId> = emissions
+        .iter()
+        .map(|emission| emission.flight.aircraft_id)
+        .collect();
+    let aircraft = ctx.loader().load_many(ids).await?;
+    if nodes
+        .iter()
+        .any(|node| node.field("aircraft").field("model").exists())
+    {
+        let codes: HashSet<ModelCode> = aircraft
+            .values()
+            .map(|aircraft| ModelCode(aircraft.model_code.clone()))
+            .collect();
+        ctx.loader().load_many(codes).await?;
+    }
+    Ok(())
+}
+
 #[derive(InputObject, Default)]
 pub struct EmissionFilterInput {
     pub tail_number: Option<String>,
@@ -361,6 +391,7 @@ impl EmissionsQuery {
             .all(ctx.db())
             .await?;
         let emissions = super::rows_to_emissions(rows)?;
+        preload_aircraft(ctx, &emissions).await?;
         Ok(connection(
             emissions,
             page,

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Aircraft, AircraftChanges, AircraftId, NewAircraft, TailNumber};
 use crate::catalog::graphql::{AircraftModelNode, ModelCode};
-use crate::emissions::graphql::{AircraftEmissions, EmissionNode};
+use crate::emissions::graphql::{AircraftEmissions, EmissionNode, preload_aircraft};
 use crate::emissions::methodology::FuelType;
 use crate::error::{Error, Result};
 use crate::graphql::context::{ContextExt, DbLoader};
@@ -66,6 +66,7 @@ impl AircraftNode {
             page,
         };
         let rows = ctx.loader().load_one(key).await?.unwrap_or_default();
+        preload_aircraft(ctx, &rows).await?;
         let total = TotalCount::of(&crate::emissions::select_for_aircraft(self.0.id));
         Ok(connection(
             rows,
@@ -111,6 +112,7 @@ impl FleetQuery {
             .all(ctx.db())
             .await?;
         let aircraft = super::rows_to_aircraft(rows)?;
+        preload_models(ctx, &aircraft).await?;
         Ok(connection(
             aircraft,
             page,
@@ -133,6 +135,25 @@ impl FleetQuery {
             .map(|aircraft| Some(AircraftNode(aircraft)))
             .ok_or_else(|| Error::not_found(format!("Aircraft {tail}")))
     }
+}
+
+/// Loads the models of a page of aircraft in one batch when the query selects them.
+async fn preload_models(ctx: &Context<'_>, aircraft: &[Aircraft]) -> Result<()> {
+    let selection = ctx.look_ahead();
+    if [
+        selection.field("edges").field("node"),
+        selection.field("nodes"),
+    ]
+    .iter()
+    .any(|node| node.field("model").exists())
+    {
+        let codes: HashSet<ModelCode> = aircraft
+            .iter()
+            .map(|aircraft| ModelCode(aircraft.model_code.clone()))
+            .collect();
+        ctx.loader().load_many(codes).await?;
+    }
+    Ok(())
 }
 
 pub fn parse_tail(input: &str, field: &str) -> Result<TailNumber> {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
@@ -24,10 +24,13 @@ pub struct DbLoader {
     pub db: DatabaseConnection,
 }
 
+/// The request's loader; its cache is what makes preloading a page's relations pay off.
+pub type Loaders = DataLoader<DbLoader, HashMapCache>;
+
 pub trait ContextExt {
     fn db(&self) -> &DatabaseConnection;
     fn config(&self) -> &Config;
-    fn loader(&self) -> &DataLoader<DbLoader>;
+    fn loader(&self) -> &Loaders;
     /// The caller's organization, or `UNAUTHENTICATED`.
     fn organization(&self) -> Result<OrganizationId>;
 }
@@ -41,8 +44,8 @@ impl ContextExt for Context<'_> {
         self.data_unchecked::<Arc<Config>>()
     }
 
-    fn loader(&self) -> &DataLoader<DbLoader> {
-        self.data_unchecked::<DataLoader<DbLoader>>()
+    fn loader(&self) -> &Loaders {
+        self.data_unchecked::<Loaders>()
     }
 
     fn organization(&self) -> Result<OrganizationId> {

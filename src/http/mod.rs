@@ -5,7 +5,7 @@ mod graphiql;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, ServerError};
@@ -19,7 +19,7 @@ use sea_orm::DatabaseConnection;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::graphql::context::{DbLoader, Viewer};
+use crate::graphql::context::{DbLoader, Loaders, Viewer};
 use crate::graphql::{self, ContrailSchema};
 
 #[derive(Clone)]
@@ -58,11 +58,12 @@ impl AppState {
     /// Per-request context. A WebSocket connection serves many operations over time, so its
     /// loader batches but never answers from a cache that could have gone stale.
     fn request_data(&self, viewer: Viewer, cache: bool) -> Data {
-        let loader = DataLoader::new(
+        let loader: Loaders = DataLoader::with_cache(
             DbLoader {
                 db: self.db.clone(),
             },
             tokio::spawn,
+            HashMapCache::default(),
         );
         loader.enable_all_cache(cache);
         let mut data = Data::default();

@@ -1,0 +1,229 @@
+//! The `contrail` binary as a newcomer runs it: no configuration, a fresh directory.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `contrail serve` in `dir`, with its stdout lines.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(dir: &std::path::Path, port: u16) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_contrail"))
+            .current_dir(dir)
+            .env_clear()
+            .env("CONTRAIL_LISTEN", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the contrail binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Server { child, lines }
+    }
+
+    /// Stdout up to and including the GraphiQL line printed once the server listens.
+    fn startup_output(&self) -> Vec<String> {
+        let mut output = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .expect("server printed its GraphiQL URL");
+            let done = line.starts_with("GraphiQL: ");
+            output.push(line);
+            if done {
+                return output;
+            }
+        }
+    }
+
+    /// SIGTERM, then the exit status of a graceful shutdown.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::test]
+async fn fresh_directory_serves_with_a_printed_demo_key() {
+    let dir = std::env::temp_dir().join(format!("contrail_fresh_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let server = Server::start(&dir, port);
+    let output = server.startup_output();
+    let key = output
+        .iter()
+        .find_map(|line| {
+            line.split_whitespace()
+                .find(|word| word.starts_with("ctr_"))
+        })
+        .expect("a demo API key is printed on first start")
+        .trim_end_matches('`')
+        .to_owned();
+    assert!(key.len() >= 4 + 32);
+    assert_eq!(
+        output.last().unwrap(),
+        &format!("GraphiQL: http://127.0.0.1:{port}/graphql")
+    );
+    assert!(dir.join("contrail.db").exists());
+
+    // No pooled connections: the second server reuses the port.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
+    let body: Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&key)
+        .json(&json!({ "query": "{ fleet { totalCount } listings { id } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["fleet"]["totalCount"], 0, "{body}");
+    assert_eq!(
+        body["data"]["listings"].as_array().unwrap().len(),
+        4,
+        "demo supply seeded"
+    );
+    let html = client
+        .get(format!("{base}/graphql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("graphiql") && !html.contains("https://"));
+    assert!(server.terminate().success(), "graceful shutdown on SIGTERM");
+
+    // Second start on the same database: nothing seeded or created again.
+    let server = Server::start(&dir, port);
+    let output = server.startup_output();
+    assert!(
+        !output.iter().any(|line| line.contains("ctr_")),
+        "no second demo organization: {output:?}"
+    );
+    let body: Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&key)
+        .json(&json!({ "query": "{ listings { id } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"]["listings"].as_array().unwrap().len(),
+        4,
+        "{body}"
+    );
+    assert!(server.terminate().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_configuration_stops_start_up_naming_the_setting() {
+    let cases: [(&str, &str, &str); 3] = [
+        ("CONTRAIL_FEE_BPS", "lots", "--fee-bps"),
+        ("CONTRAIL_PUBLIC_URL", "ftp://example.com", "--public-url"),
+        ("CONTRAIL_MODE", "staging", "--mode"),
+    ];
+    for (variable, value, flag) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_contrail"))
+            .env_clear()
+            .env(variable, value)
+            .arg("schema")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{variable}={value} is refused");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains(value),
+            "{variable}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn schema_command_prints_the_sdl() {
+    let output = Command::new(env!("CARGO_BIN_EXE_contrail"))
+        .env_clear()
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        contrail::graphql::sdl()
+    );
+}
+
+#[test]
+fn org_create_prints_a_key_once() {
+    let dir = std::env::temp_dir().join(format!("contrail_org_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_contrail"))
+        .current_dir(&dir)
+        .env_clear()
+        .args(["org", "create", "--name", "Acme Air"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("Acme Air"));
+    assert_eq!(stdout.matches("ctr_").count(), 1, "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

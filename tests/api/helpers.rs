@@ -1,0 +1,318 @@
+//! `TestApp`: the real server on an ephemeral port over a fresh database (a SQLite file, or a
+//! PostgreSQL database created for the test and dropped afterwards), with two organizations
+//! and a counter of the SQL statements it runs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use contrail::config::{Config, Mode};
+use contrail::units::FeeBps;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named scenario (an `async fn(TestApp)`) as two tests: on SQLite, and on
+/// PostgreSQL when `TEST_DATABASE_URL` is set (listed as ignored, with the reason, otherwise).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                super::$scenario(app).await;
+            }
+
+            #[tokio::test]
+            #[cfg_attr(not(postgres_tests), ignore = "PostgreSQL skipped: TEST_DATABASE_URL is not set")]
+            async fn postgres() {
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                super::$scenario(app).await;
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    /// API keys of two unrelated organizations.
+    pub key_a: String,
+    pub key_b: String,
+    client: reqwest::Client,
+    statements: Arc<AtomicU64>,
+    _database: TestDatabase,
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// Options a test may change before the server starts.
+pub struct Options {
+    pub fee: FeeBps,
+    pub mode: Mode,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            fee: FeeBps::default(),
+            mode: Mode::Development,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+        let database = TestDatabase::create(backend).await;
+        let mut db = contrail::db::connect(database.url())
+            .await
+            .expect("connect to the test database");
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        contrail::db::migrate(&db).await.expect("migrate");
+        contrail::credits::seed_demo(&db)
+            .await
+            .expect("seed demo supply");
+        let key_a = contrail::organizations::create(&db, "Alpha Charter")
+            .await
+            .ok()
+            .unwrap()
+            .secret;
+        let key_b = contrail::organizations::create(&db, "Bravo Jets")
+            .await
+            .ok()
+            .unwrap()
+            .secret;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let local = listener.local_addr().unwrap();
+        let address = format!("http://{local}");
+        let config = Config {
+            database_url: database.url().to_owned(),
+            listen: local,
+            public_url: address.clone(),
+            mode: options.mode,
+            fee: options.fee,
+            estimate_validity: std::time::Duration::from_secs(24 * 60 * 60),
+        };
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(contrail::serve(listener, db.clone(), config, async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            db,
+
+            key_a,
+            key_b,
+            client: reqwest::Client::new(),
+            statements,
+            _database: database,
+            _shutdown: shutdown,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs a GraphQL request with an optional bearer key and returns the JSON body.
+    pub async fn graphql_as(&self, key: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.expect("request reaches the server");
+        response.json().await.expect("GraphQL responses are JSON")
+    }
+
+    /// As organization A.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.graphql_as(Some(&self.key_a), query, variables).await
+    }
+
+    /// As organization A, expecting success: returns `data`.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// SQL statements run since the last call.
+    pub fn take_statement_count(&self) -> u64 {
+        self.statements.swap(0, Ordering::SeqCst)
+    }
+
+    /// Rows in a table, straight from the database.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "n").unwrap()
+    }
+
+    /// Registers `tail` (model `E55P`) for organization A and returns its ID.
+    pub async fn register(&self, tail: &str) -> String {
+        let data = self
+            .ok(
+                "mutation($tail: String!) { registerAircraft(input: { tailNumber: $tail, modelCode: \"E55P\" }) { aircraft { id } } }",
+                json!({ "tail": tail }),
+            )
+            .await;
+        data["registerAircraft"]["aircraft"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// The first error's `extensions.code` (and `field`, if any).
+pub fn error_code(body: &Value) -> (String, Option<String>) {
+    let error = &body["errors"][0];
+    assert!(!error.is_null(), "expected an error: {body:#}");
+    let code = error["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let field = error["extensions"]["field"].as_str().map(str::to_owned);
+    (code, field)
+}
+
+static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
+
+enum TestDatabase {
+    Sqlite {
+        url: String,
+        file: PathBuf,
+    },
+    Postgres {
+        url: String,
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    async fn create(backend: Backend) -> TestDatabase {
+        let unique = format!(
+            "contrail_test_{}_{}_{}",
+            std::process::id(),
+            NEXT_DATABASE.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+                % 1_000_000
+        );
+        match backend {
+            Backend::Sqlite => {
+                let file = std::env::temp_dir().join(format!("{unique}.db"));
+                TestDatabase::Sqlite {
+                    url: format!("sqlite://{}?mode=rwc", file.display()),
+                    file,
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect(
+                    "TEST_DATABASE_URL must point at a PostgreSQL server for PostgreSQL tests",
+                );
+                let admin = sea_orm::Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {unique}"))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let url = replace_database(&admin_url, &unique);
+                TestDatabase::Postgres {
+                    url,
+                    admin_url,
+                    name: unique,
+                }
+            }
+        }
+    }
+}
+
+impl TestDatabase {
+    fn url(&self) -> &str {
+        match self {
+            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+        }
+    }
+}
+
+/// Swaps the database name of a PostgreSQL URL.
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(base, query)| (base, Some(query)));
+    let (server, _) = base
+        .rsplit_once('/')
+        .expect("a postgres:// URL with a database name");
+    match query {
+        Some(query) => format!("{server}/{database}?{query}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            TestDatabase::Sqlite { file, .. } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                }
+            }
+            // Runs even when the test panicked; on its own runtime, since Drop cannot await.
+            TestDatabase::Postgres {
+                admin_url, name, ..
+            } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
