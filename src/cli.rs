@@ -20,6 +20,7 @@ pub async fn run() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(&config).await.map(|_| ()),
         Command::Org(OrgCommand::Create { name }) => create_org(&config, &name).await,
+        Command::Credits(command) => crate::credits::cli::run(&config, command).await,
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
@@ -34,7 +35,7 @@ pub async fn run() -> ExitCode {
     }
 }
 
-async fn migrate(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+pub(crate) async fn migrate(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
     let db = crate::db::connect(&config.database_url)
         .await
         .map_err(|error| format!("cannot open CONTRAIL_DATABASE_URL: {error}"))?;

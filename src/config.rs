@@ -32,6 +32,60 @@ pub enum Command {
     Org(OrgCommand),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Manage the credit supply (platform operator).
+    #[command(subcommand)]
+    Credits(CreditsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CreditsCommand {
+    /// Add a carbon-removal project; prints its id.
+    AddProject {
+        #[arg(long)]
+        name: String,
+        /// Removal method, e.g. `Biochar`.
+        #[arg(long)]
+        method: String,
+        /// Registry that certifies the credits, e.g. `Puro.earth`.
+        #[arg(long)]
+        registry: String,
+        /// ISO 3166-1 alpha-2 country code.
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        vintage: i32,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Put a project's credits on sale at a price per tonne; prints the listing id.
+    AddListing {
+        /// Project id (as printed by add-project).
+        #[arg(long)]
+        project: String,
+        /// Price of one tonne in major units, e.g. `150.00`.
+        #[arg(long)]
+        unit_price: rust_decimal::Decimal,
+        #[arg(long, default_value = "USD")]
+        currency: crate::units::Currency,
+        /// Smallest quantity sold.
+        #[arg(long, default_value = "0")]
+        min_fill_tonnes: rust_decimal::Decimal,
+    },
+    /// Add a batch of credits to a listing's supply; prints the batch id.
+    AddBatch {
+        /// Listing id (as printed by add-listing).
+        #[arg(long)]
+        listing: String,
+        /// The registry's serial prefix of the batch, unique.
+        #[arg(long)]
+        serial_prefix: String,
+        #[arg(long)]
+        vintage: i32,
+        #[arg(long)]
+        tonnes: rust_decimal::Decimal,
+    },
+    /// List projects, listings and batches with their free supply.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +131,14 @@ pub struct Settings {
     /// Platform fee in basis points added to every price.
     #[arg(long, env = "CONTRAIL_FEE_BPS", default_value = "0", global = true)]
     pub fee_bps: FeeBps,
+    /// Seconds the local registry waits before retiring credits (0: at once).
+    #[arg(
+        long,
+        env = "CONTRAIL_RETIREMENT_DELAY_SECS",
+        default_value = "0",
+        global = true
+    )]
+    pub retirement_delay_secs: u32,
 }
 
 /// The validated configuration the server runs with.
@@ -89,6 +151,8 @@ pub struct Config {
     pub fee: FeeBps,
     /// How long an estimate keeps its prices for a checkout to refer to.
     pub estimate_validity: Duration,
+    /// How long after confirmation credits are retired.
+    pub retirement_delay: Duration,
 }
 
 impl Config {
@@ -103,6 +167,7 @@ impl Config {
             mode: settings.mode,
             fee: settings.fee_bps,
             estimate_validity: Duration::from_secs(24 * 60 * 60),
+            retirement_delay: Duration::from_secs(u64::from(settings.retirement_delay_secs)),
         }
     }
 

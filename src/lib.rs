@@ -4,6 +4,7 @@
 //! in `mod.rs`, their SeaORM entities in `entity.rs` and their GraphQL types in `graphql.rs`.
 
 pub mod catalog;
+pub mod certificates;
 pub mod cli;
 pub mod config;
 pub mod credits;
@@ -14,24 +15,36 @@ pub mod fleet;
 pub mod graphql;
 pub mod http;
 pub mod organizations;
+pub mod provisions;
 pub mod units;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use config::Config;
+use provisions::registry::{LocalRegistry, Registry};
 
 /// Serves the API on `listener` until `shutdown` completes, then drains in-flight requests.
+/// Retirements due meanwhile (including ones left by a previous run) are carried out by a
+/// background worker.
 pub async fn serve(
     listener: TcpListener,
     db: DatabaseConnection,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = http::router(http::AppState::new(db, config));
-    axum::serve(listener, app)
+    let registry: Arc<dyn Registry> = Arc::new(LocalRegistry);
+    let worker = tokio::spawn(provisions::retirement::run_worker(
+        db.clone(),
+        registry.clone(),
+    ));
+    let app = http::router(http::AppState::new(db, Arc::new(config), registry));
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    worker.abort();
+    served
 }

@@ -44,3 +44,45 @@ pub mod listing {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod batch {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "credit_batches")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub listing_id: i64,
+        /// Registry serial prefix; a gram's serial is the prefix and its index in the batch.
+        pub serial_prefix: String,
+        pub vintage: i32,
+        pub quantity_grams: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod free_range {
+    use sea_orm::entity::prelude::*;
+
+    /// Grams `[start_gram, end_gram)` of a batch not allocated to anyone.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "credit_free_ranges")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub batch_id: i64,
+        pub start_gram: i64,
+        pub end_gram: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

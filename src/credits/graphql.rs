@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::graphql::MoneyObject;
 use crate::graphql::context::{ContextExt, DbLoader};
 use crate::graphql::node::{NodeKind, encode};
+use crate::provisions::graphql::AvailableSupply;
 
 pub struct CreditProjectNode(pub CreditProject);
 
@@ -68,6 +69,12 @@ impl ListingNode {
     /// Price of one tonne of CO2 removed, before the platform fee.
     async fn unit_price(&self) -> MoneyObject {
         self.0.unit_price.into()
+    }
+
+    /// Tonnes not yet allocated, live from the ledger.
+    async fn available_tonnes(&self, ctx: &Context<'_>) -> Result<Decimal> {
+        let available = ctx.loader().load_one(AvailableSupply(self.0.id)).await?;
+        Ok(available.unwrap_or_default().tonnes())
     }
 
     /// Smallest quantity sold, in tonnes.

@@ -1,13 +1,15 @@
 //! Carbon-removal credit supply: projects, and listings that sell a project's credits at a
 //! price per tonne.
 
+pub mod cli;
 pub mod entity;
 pub mod graphql;
+pub mod ledger;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::error::Result;
@@ -55,7 +57,7 @@ pub struct Listing {
 }
 
 impl Listing {
-    fn from_row(row: listing::Model) -> Result<Self, DbErr> {
+    pub(crate) fn from_row(row: listing::Model) -> Result<Self, DbErr> {
         let currency: Currency = row
             .currency
             .parse()
@@ -178,66 +180,96 @@ pub async fn add_listing(
 /// Demonstration supply for development: four removal methods certified under the Puro
 /// Standard, each plainly named as a demo so nobody mistakes it for a real project.
 /// Prices are illustrative, not market quotes.
-const DEMO_PROJECTS: [(&str, &str, &str, i32, i64, &str); 4] = [
-    (
-        "Demo — Biochar from forestry residues",
-        "Biochar",
-        "FI",
-        2025,
-        15_000,
-        "Demonstration project (not real supply): pyrolysis of forestry residues into biochar applied to farmland, which stores carbon for centuries.",
-    ),
-    (
-        "Demo — Enhanced rock weathering on cropland",
-        "Enhanced Rock Weathering",
-        "GB",
-        2025,
-        32_000,
-        "Demonstration project (not real supply): crushed basalt spread on fields binds CO2 as bicarbonate that ends up in the ocean.",
-    ),
-    (
-        "Demo — Bio-oil geological storage",
-        "Geologically Stored Carbon (bio-oil)",
-        "US",
-        2024,
-        60_000,
-        "Demonstration project (not real supply): bio-oil from biomass pyrolysis injected into deep geological formations.",
-    ),
-    (
-        "Demo — Carbonated wooden building elements",
-        "Carbon Removal Wooden Building Elements",
-        "SE",
-        2024,
-        12_000,
-        "Demonstration project (not real supply): timber from sustainably managed forests stored in long-lived building elements.",
-    ),
+struct DemoProject {
+    name: &'static str,
+    method: &'static str,
+    country: &'static str,
+    vintage: i32,
+    unit_price_cents: i64,
+    serial_prefix: &'static str,
+    description: &'static str,
+}
+
+const DEMO_PROJECTS: [DemoProject; 4] = [
+    DemoProject {
+        name: "Demo — Biochar from forestry residues",
+        method: "Biochar",
+        country: "FI",
+        vintage: 2025,
+        unit_price_cents: 15_000,
+        serial_prefix: "DEMO-BIOCHAR-2025",
+        description: "Demonstration project (not real supply): pyrolysis of forestry residues into biochar applied to farmland, which stores carbon for centuries.",
+    },
+    DemoProject {
+        name: "Demo — Enhanced rock weathering on cropland",
+        method: "Enhanced Rock Weathering",
+        country: "GB",
+        vintage: 2025,
+        unit_price_cents: 32_000,
+        serial_prefix: "DEMO-ERW-2025",
+        description: "Demonstration project (not real supply): crushed basalt spread on fields binds CO2 as bicarbonate that ends up in the ocean.",
+    },
+    DemoProject {
+        name: "Demo — Bio-oil geological storage",
+        method: "Geologically Stored Carbon (bio-oil)",
+        country: "US",
+        vintage: 2024,
+        unit_price_cents: 60_000,
+        serial_prefix: "DEMO-BIOOIL-2024",
+        description: "Demonstration project (not real supply): bio-oil from biomass pyrolysis injected into deep geological formations.",
+    },
+    DemoProject {
+        name: "Demo — Carbonated wooden building elements",
+        method: "Carbon Removal Wooden Building Elements",
+        country: "SE",
+        vintage: 2024,
+        unit_price_cents: 12_000,
+        serial_prefix: "DEMO-WOOD-2024",
+        description: "Demonstration project (not real supply): timber from sustainably managed forests stored in long-lived building elements.",
+    },
 ];
 
-/// Seeds the demo projects and listings, once: a database with any listing is left alone.
-pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<bool> {
-    if listing::Entity::find().count(db).await? > 0 {
+/// Demo supply of each demo listing.
+const DEMO_BATCH_TONNES: i64 = 5_000;
+
+/// Seeds the demo projects, listings and batches, once and atomically: a database with any
+/// listing is left alone.
+pub async fn seed_demo(db: &DatabaseConnection) -> Result<bool> {
+    let txn = crate::db::begin_write(db).await?;
+    if listing::Entity::find().count(&txn).await? > 0 {
         return Ok(false);
     }
-    for (name, method, country, vintage, unit_price_cents, description) in DEMO_PROJECTS {
+    for demo in DEMO_PROJECTS {
         let project = add_project(
-            db,
+            &txn,
             NewProject {
-                name: name.to_owned(),
+                name: demo.name.to_owned(),
                 registry: "Puro.earth (demo)".to_owned(),
-                method: method.to_owned(),
-                country: country.to_owned(),
-                vintage,
-                description: description.to_owned(),
+                method: demo.method.to_owned(),
+                country: demo.country.to_owned(),
+                vintage: demo.vintage,
+                description: demo.description.to_owned(),
             },
         )
         .await?;
-        add_listing(
-            db,
+        let listing = add_listing(
+            &txn,
             project,
-            Money::new(unit_price_cents, Currency::Usd),
+            Money::new(demo.unit_price_cents, Currency::Usd),
             Grams::ZERO,
         )
         .await?;
+        ledger::add_batch(
+            &txn,
+            ledger::NewBatch {
+                listing,
+                serial_prefix: demo.serial_prefix.to_owned(),
+                vintage: demo.vintage,
+                quantity: Grams::new(DEMO_BATCH_TONNES * 1_000_000),
+            },
+        )
+        .await?;
     }
+    txn.commit().await?;
     Ok(true)
 }

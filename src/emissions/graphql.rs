@@ -19,7 +19,8 @@ use crate::graphql::MoneyObject;
 use crate::graphql::context::{ContextExt, DbLoader};
 use crate::graphql::node::{NodeKind, encode, parse_id};
 use crate::graphql::pagination::{Page, Paginated, TotalCount, connection, page_query};
-use crate::units::{DurationMinutes, Percentage};
+use crate::provisions::graphql::{OffsetOf, ProvisionNode, ProvisionsOf};
+use crate::units::{DurationMinutes, Grams, Percentage};
 
 /// The methodology version and the factors a figure was computed with.
 pub struct Methodology(Factors);
@@ -255,18 +256,41 @@ impl EmissionNode {
         self.0.external_reference.as_deref()
     }
 
-    /// CO2 offset so far by provisions covering this emission, kg.
-    async fn offset_kg(&self) -> Decimal {
-        crate::units::Grams::ZERO.kg()
+    /// CO2 offset by the confirmed and retired provisions covering this emission, kg: each
+    /// covers its emissions in proportion to their net CO2.
+    async fn offset_kg(&self, ctx: &Context<'_>) -> Result<Decimal> {
+        Ok(self.offset(ctx).await?.kg())
     }
 
-    /// `offsetKg` as a percentage of `netCo2Kg`.
-    async fn offset_percentage(&self) -> Decimal {
-        Decimal::ZERO
+    /// `offsetKg` as a percentage of `netCo2Kg` (2 decimals at most; 150 when offset 150 %).
+    async fn offset_percentage(&self, ctx: &Context<'_>) -> Result<Decimal> {
+        let net = self.0.flight.figures.net_co2;
+        if net == Grams::ZERO {
+            return Ok(Decimal::ZERO);
+        }
+        let exact = self.exact_offset_kg(ctx).await?;
+        Ok(crate::units::round(exact * Decimal::from(100) / net.kg(), 2).normalize())
     }
 
-    async fn offset_status(&self) -> OffsetStatus {
-        OffsetStatus::NotOffset
+    async fn offset_status(&self, ctx: &Context<'_>) -> Result<OffsetStatus> {
+        let offset = self.offset(ctx).await?;
+        Ok(if offset == Grams::ZERO {
+            OffsetStatus::NotOffset
+        } else if offset >= self.0.flight.figures.net_co2 {
+            OffsetStatus::Offset
+        } else {
+            OffsetStatus::PartiallyOffset
+        })
+    }
+
+    /// Provisions linked to this emission, newest first.
+    async fn provisions(&self, ctx: &Context<'_>) -> Result<Vec<ProvisionNode>> {
+        let provisions = ctx
+            .loader()
+            .load_one(ProvisionsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(provisions.into_iter().map(ProvisionNode).collect())
     }
 
     async fn methodology(&self) -> Methodology {
@@ -275,6 +299,21 @@ impl EmissionNode {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+impl EmissionNode {
+    async fn exact_offset_kg(&self, ctx: &Context<'_>) -> Result<Decimal> {
+        Ok(ctx
+            .loader()
+            .load_one(OffsetOf(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The offset rounded once, to the gram.
+    async fn offset(&self, ctx: &Context<'_>) -> Result<Grams> {
+        Ok(Grams::from_kg(self.exact_offset_kg(ctx).await?))
     }
 }
 

@@ -25,7 +25,7 @@ use methodology::{Factors, Figures, FuelBurn, FuelType, SafBlend, SafPathway};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EstimateId(pub i64);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EmissionId(pub i64);
 
 /// A flight and its computed figures: what an estimate and an emission have in common.
@@ -409,6 +409,14 @@ pub async fn find_emission(
         .one(db)
         .await?;
     Ok(row.map(Emission::from_row).transpose()?)
+}
+
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[EmissionId]) -> Result<Vec<Emission>> {
+    let rows = emission::Entity::find()
+        .filter(emission::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(db)
+        .await?;
+    rows_to_emissions(rows)
 }
 
 #[derive(Debug, Default, Clone)]

@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::organizations::OrganizationId;
+use crate::provisions::registry::Registry;
 
 /// Who is calling, resolved from the `Authorization` header before execution.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,7 @@ pub trait ContextExt {
     fn db(&self) -> &DatabaseConnection;
     fn config(&self) -> &Config;
     fn loader(&self) -> &Loaders;
+    fn registry(&self) -> &dyn Registry;
     /// The caller's organization, or `UNAUTHENTICATED`.
     fn organization(&self) -> Result<OrganizationId>;
 }
@@ -46,6 +48,10 @@ impl ContextExt for Context<'_> {
 
     fn loader(&self) -> &Loaders {
         self.data_unchecked::<Loaders>()
+    }
+
+    fn registry(&self) -> &dyn Registry {
+        self.data_unchecked::<Arc<dyn Registry>>().as_ref()
     }
 
     fn organization(&self) -> Result<OrganizationId> {

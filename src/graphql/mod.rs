@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
+use crate::provisions::registry::Registry;
 use crate::units;
 
 #[derive(MergedObject, Default)]
@@ -28,12 +29,15 @@ pub struct Query(
     crate::credits::graphql::CreditsQuery,
     crate::fleet::graphql::FleetQuery,
     crate::emissions::graphql::EmissionsQuery,
+    crate::provisions::graphql::ProvisionsQuery,
+    crate::certificates::graphql::CertificatesQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     crate::fleet::graphql::FleetMutation,
     crate::emissions::graphql::EmissionsMutation,
+    crate::provisions::graphql::ProvisionsMutation,
 );
 
 pub type ContrailSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -49,13 +53,17 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .extension(ErrorCodes)
 }
 
-pub fn build(db: DatabaseConnection, config: Arc<Config>) -> ContrailSchema {
+pub fn build(
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    registry: Arc<dyn Registry>,
+) -> ContrailSchema {
     let builder = if config.is_development() {
         builder()
     } else {
         builder().disable_introspection()
     };
-    builder.data(db).data(config).finish()
+    builder.data(db).data(config).data(registry).finish()
 }
 
 /// The schema in SDL: what `contrail schema` prints and `schema.graphql` holds.

@@ -7,11 +7,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::catalog::graphql::AircraftModelNode;
+use crate::certificates::graphql::CertificateNode;
 use crate::credits::graphql::{CreditProjectNode, ListingNode};
 use crate::emissions::graphql::{EmissionEstimateNode, EmissionNode};
 use crate::error::{Error, Result};
 use crate::fleet::graphql::AircraftNode;
 use crate::graphql::context::ContextExt;
+use crate::provisions::graphql::ProvisionNode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
@@ -21,16 +23,20 @@ pub enum NodeKind {
     Aircraft,
     EmissionEstimate,
     Emission,
+    Provision,
+    Certificate,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 6] = [
+    const ALL: [NodeKind; 8] = [
         NodeKind::AircraftModel,
         NodeKind::CreditProject,
         NodeKind::Listing,
         NodeKind::Aircraft,
         NodeKind::EmissionEstimate,
         NodeKind::Emission,
+        NodeKind::Provision,
+        NodeKind::Certificate,
     ];
 
     fn name(self) -> &'static str {
@@ -41,6 +47,8 @@ impl NodeKind {
             NodeKind::Aircraft => "Aircraft",
             NodeKind::EmissionEstimate => "EmissionEstimate",
             NodeKind::Emission => "Emission",
+            NodeKind::Provision => "Provision",
+            NodeKind::Certificate => "Certificate",
         }
     }
 }
@@ -73,6 +81,8 @@ pub enum Node {
     Aircraft(AircraftNode),
     EmissionEstimate(EmissionEstimateNode),
     Emission(EmissionNode),
+    Provision(ProvisionNode),
+    Certificate(CertificateNode),
 }
 
 #[derive(Default)]
@@ -117,6 +127,26 @@ impl NodeQuery {
             )
             .await?
             .map(|emission| Node::Emission(EmissionNode(emission))),
+            NodeKind::Provision => crate::provisions::find(
+                db,
+                ctx.organization()?,
+                crate::provisions::ProvisionId(number()?),
+            )
+            .await?
+            .map(|provision| Node::Provision(ProvisionNode(provision))),
+            NodeKind::Certificate => {
+                let organization = ctx.organization()?;
+                match crate::certificates::find_by_id(db, number()?).await? {
+                    Some(certificate)
+                        if crate::provisions::find(db, organization, certificate.provision_id)
+                            .await?
+                            .is_some() =>
+                    {
+                        Some(Node::Certificate(CertificateNode(certificate)))
+                    }
+                    _ => None,
+                }
+            }
         };
         node.map(Some).ok_or_else(|| Error::not_found(kind.name()))
     }

@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::graphql::context::{DbLoader, Loaders, Viewer};
 use crate::graphql::{self, ContrailSchema};
+use crate::provisions::registry::Registry;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -30,10 +31,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let config = Arc::new(config);
+    pub fn new(db: DatabaseConnection, config: Arc<Config>, registry: Arc<dyn Registry>) -> Self {
         AppState {
-            schema: graphql::build(db.clone(), config.clone()),
+            schema: graphql::build(db.clone(), config.clone(), registry),
             db,
             config,
         }
@@ -77,6 +77,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/assets/{file}", get(graphiql::asset))
+        .route(
+            "/certificates/{public_id}",
+            get(crate::certificates::page::show),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(TraceLayer::new_for_http())

@@ -56,6 +56,7 @@ pub struct TestApp {
 pub struct Options {
     pub fee: FeeBps,
     pub mode: Mode,
+    pub retirement_delay: std::time::Duration,
 }
 
 impl Default for Options {
@@ -63,6 +64,7 @@ impl Default for Options {
         Options {
             fee: FeeBps::default(),
             mode: Mode::Development,
+            retirement_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -107,6 +109,7 @@ impl TestApp {
             mode: options.mode,
             fee: options.fee,
             estimate_validity: std::time::Duration::from_secs(24 * 60 * 60),
+            retirement_delay: options.retirement_delay,
         };
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(contrail::serve(listener, db.clone(), config, async {
