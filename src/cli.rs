@@ -10,7 +10,9 @@ use crate::config::{Cli, Command, Config, OrgCommand};
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr: stdout carries only what a command prints (ids, keys, the SDL).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )

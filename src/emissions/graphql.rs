@@ -1,7 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -19,6 +19,7 @@ use crate::graphql::MoneyObject;
 use crate::graphql::context::{ContextExt, DbLoader};
 use crate::graphql::node::{NodeKind, encode, parse_id};
 use crate::graphql::pagination::{Page, Paginated, TotalCount, connection, page_query};
+use crate::provisions::OffsetStatus;
 use crate::provisions::graphql::{OffsetOf, ProvisionNode, ProvisionsOf};
 use crate::units::{DurationMinutes, Grams, Percentage};
 
@@ -175,13 +176,6 @@ pub struct OffsetOption {
     pub price: MoneyObject,
 }
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum OffsetStatus {
-    NotOffset,
-    PartiallyOffset,
-    Offset,
-}
-
 pub struct EmissionNode(pub Emission);
 
 /// A recorded flight and its emissions.
@@ -274,13 +268,7 @@ impl EmissionNode {
 
     async fn offset_status(&self, ctx: &Context<'_>) -> Result<OffsetStatus> {
         let offset = self.offset(ctx).await?;
-        Ok(if offset == Grams::ZERO {
-            OffsetStatus::NotOffset
-        } else if offset >= self.0.flight.figures.net_co2 {
-            OffsetStatus::Offset
-        } else {
-            OffsetStatus::PartiallyOffset
-        })
+        Ok(OffsetStatus::of(offset, self.0.flight.figures.net_co2))
     }
 
     /// Provisions linked to this emission, newest first.
@@ -387,6 +375,7 @@ pub struct EmissionFilterInput {
     pub departed_from: Option<DateTime<Utc>>,
     /// Departed before this instant.
     pub departed_to: Option<DateTime<Utc>>,
+    pub offset_status: Option<OffsetStatus>,
 }
 
 impl EmissionFilterInput {
@@ -404,6 +393,7 @@ impl EmissionFilterInput {
                 .transpose()?,
             departed_from: self.departed_from,
             departed_to: self.departed_to,
+            offset_status: self.offset_status,
         })
     }
 }

@@ -426,6 +426,7 @@ pub struct EmissionFilter {
     pub departed_from: Option<DateTime<Utc>>,
     /// Departed before.
     pub departed_to: Option<DateTime<Utc>>,
+    pub offset_status: Option<crate::provisions::OffsetStatus>,
 }
 
 pub fn select_emissions(
@@ -442,6 +443,9 @@ pub fn select_emissions(
     }
     if let Some(to) = filter.departed_to {
         select = select.filter(emission::Column::DepartedAt.lt(to));
+    }
+    if let Some(status) = filter.offset_status {
+        select = select.filter(crate::provisions::offset_status_condition(status));
     }
     select
 }

@@ -649,6 +649,54 @@ pub async fn offsets(
     Ok(offsets)
 }
 
+/// How far an emission's net CO2 is offset, judged on the offset rounded to the gram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum OffsetStatus {
+    NotOffset,
+    PartiallyOffset,
+    Offset,
+}
+
+impl OffsetStatus {
+    pub fn of(offset: Grams, net: Grams) -> Self {
+        if offset == Grams::ZERO {
+            OffsetStatus::NotOffset
+        } else if offset >= net {
+            OffsetStatus::Offset
+        } else {
+            OffsetStatus::PartiallyOffset
+        }
+    }
+}
+
+/// A condition on `emissions` rows matching [`OffsetStatus::of`] computed in SQL, so a filter
+/// pages like any other. The coverage of an emission is the sum, over its offsetting
+/// provisions, of quantity ÷ the net CO2 of all the provision's emissions; its offset in grams
+/// is coverage × net. Rounding to the gram becomes comparing with a half gram.
+pub fn offset_status_condition(status: OffsetStatus) -> sea_orm::sea_query::SimpleExpr {
+    let offsetting = ProvisionStatus::OFFSETTING
+        .iter()
+        .map(|status| format!("'{}'", status.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let offset_grams = format!(
+        "COALESCE((SELECT SUM(CAST(p.quantity_grams AS DOUBLE PRECISION) / \
+            (SELECT SUM(e2.net_co2_grams) FROM provision_emissions pe2 \
+             JOIN emissions e2 ON e2.id = pe2.emission_id WHERE pe2.provision_id = p.id)) \
+         FROM provision_emissions pe JOIN provisions p ON p.id = pe.provision_id \
+         WHERE pe.emission_id = emissions.id AND p.status IN ({offsetting})), 0) * emissions.net_co2_grams"
+    );
+    Expr::cust(match status {
+        OffsetStatus::NotOffset => format!("{offset_grams} < 0.5"),
+        OffsetStatus::Offset => {
+            format!("{offset_grams} >= 0.5 AND {offset_grams} >= emissions.net_co2_grams - 0.5")
+        }
+        OffsetStatus::PartiallyOffset => {
+            format!("{offset_grams} >= 0.5 AND {offset_grams} < emissions.net_co2_grams - 0.5")
+        }
+    })
+}
+
 /// An invoice month `YYYY-MM`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InvoiceMonth(String);

@@ -227,3 +227,199 @@ fn org_create_prints_a_key_once() {
     assert_eq!(stdout.matches("ctr_").count(), 1, "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `contrail credits …` on the database of `dir`; returns (success, stdout, stderr).
+fn credits(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_contrail"))
+        .current_dir(dir)
+        .env_clear()
+        .arg("credits")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap().trim().to_owned(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn operator_loads_supply_with_the_credits_commands() {
+    let dir = std::env::temp_dir().join(format!("contrail_credits_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let (ok, project, stderr) = credits(
+        &dir,
+        &[
+            "add-project",
+            "--name",
+            "Nordic Biochar",
+            "--method",
+            "Biochar",
+            "--registry",
+            "Puro.earth",
+            "--country",
+            "fi",
+            "--vintage",
+            "2025",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let (ok, listing, stderr) = credits(
+        &dir,
+        &[
+            "add-listing",
+            "--project",
+            &project,
+            "--unit-price",
+            "150.00",
+            "--currency",
+            "EUR",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let (ok, batch, stderr) = credits(
+        &dir,
+        &[
+            "add-batch",
+            "--listing",
+            &listing,
+            "--serial-prefix",
+            "PURO-NB-2025-01",
+            "--vintage",
+            "2025",
+            "--tonnes",
+            "20",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    assert!(batch.parse::<i64>().is_ok(), "prints the batch id: {batch}");
+    let (ok, list, _) = credits(&dir, &["list"]);
+    assert!(ok);
+    assert!(
+        list.contains(&listing)
+            && list.contains("150.00 EUR/t")
+            && list.contains("available 20.000000 t"),
+        "{list}"
+    );
+    assert!(
+        list.contains("PURO-NB-2025-01") && list.contains("(default)"),
+        "{list}"
+    );
+
+    let refused = [
+        (
+            vec![
+                "add-project",
+                "--name",
+                "X",
+                "--method",
+                "M",
+                "--registry",
+                "R",
+                "--country",
+                "FIN",
+                "--vintage",
+                "2025",
+            ],
+            "--country",
+        ),
+        (
+            vec![
+                "add-project",
+                "--name",
+                "X",
+                "--method",
+                "M",
+                "--registry",
+                "R",
+                "--country",
+                "FI",
+                "--vintage",
+                "1850",
+            ],
+            "--vintage",
+        ),
+        (
+            vec!["add-listing", "--project", "999", "--unit-price", "10"],
+            "--project",
+        ),
+        (
+            vec![
+                "add-listing",
+                "--project",
+                &project,
+                "--unit-price",
+                "10.001",
+            ],
+            "--unit-price",
+        ),
+        (
+            vec![
+                "add-listing",
+                "--project",
+                &project,
+                "--unit-price",
+                "10",
+                "--currency",
+                "XYZ",
+            ],
+            "--currency",
+        ),
+        (
+            vec![
+                "add-batch",
+                "--listing",
+                &listing,
+                "--serial-prefix",
+                "PURO-NB-2025-01",
+                "--vintage",
+                "2025",
+                "--tonnes",
+                "1",
+            ],
+            "serial prefix",
+        ),
+        (
+            vec![
+                "add-batch",
+                "--listing",
+                &listing,
+                "--serial-prefix",
+                "P2",
+                "--vintage",
+                "2025",
+                "--tonnes",
+                "0",
+            ],
+            "--tonnes",
+        ),
+        (
+            vec![
+                "add-batch",
+                "--listing",
+                "nope",
+                "--serial-prefix",
+                "P3",
+                "--vintage",
+                "2025",
+                "--tonnes",
+                "1",
+            ],
+            "--listing",
+        ),
+    ];
+    for (args, named) in refused {
+        let (ok, _, stderr) = credits(&dir, &args);
+        assert!(!ok, "{args:?} is refused");
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+    }
+    let (_, list, _) = credits(&dir, &["list"]);
+    assert!(
+        list.contains("available 20.000000 t"),
+        "refused commands wrote nothing: {list}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -20,24 +20,32 @@ pub enum Backend {
 
 /// Runs each named scenario (an `async fn(TestApp)`) as two tests: on SQLite, and on
 /// PostgreSQL when `TEST_DATABASE_URL` is set (listed as ignored, with the reason, otherwise).
+/// `options = f;` first starts the apps with `f()`, a function of the calling module.
 #[macro_export]
 macro_rules! on_both_databases {
-    ($($scenario:ident),* $(,)?) => {$(
+    (options = $options:ident; $($scenario:ident),* $(,)?) => {$(
         mod $scenario {
             #[tokio::test]
             async fn sqlite() {
-                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, super::$options()).await;
                 super::$scenario(app).await;
             }
 
             #[tokio::test]
             #[cfg_attr(not(postgres_tests), ignore = "PostgreSQL skipped: TEST_DATABASE_URL is not set")]
             async fn postgres() {
-                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, super::$options()).await;
                 super::$scenario(app).await;
             }
         }
     )*};
+    ($($scenario:ident),* $(,)?) => {
+        $crate::on_both_databases!(options = default_options; $($scenario),*);
+        #[allow(dead_code)]
+        fn default_options() -> $crate::helpers::Options {
+            $crate::helpers::Options::default()
+        }
+    };
 }
 
 pub struct TestApp {
@@ -46,6 +54,7 @@ pub struct TestApp {
     /// API keys of two unrelated organizations.
     pub key_a: String,
     pub key_b: String,
+    pub org_a: contrail::organizations::OrganizationId,
     client: reqwest::Client,
     statements: Arc<AtomicU64>,
     _database: TestDatabase,
@@ -88,16 +97,13 @@ impl TestApp {
         contrail::credits::seed_demo(&db)
             .await
             .expect("seed demo supply");
-        let key_a = contrail::organizations::create(&db, "Alpha Charter")
+        let a = contrail::organizations::create(&db, "Alpha Charter")
             .await
-            .ok()
-            .unwrap()
-            .secret;
-        let key_b = contrail::organizations::create(&db, "Bravo Jets")
+            .expect("organization A");
+        let b = contrail::organizations::create(&db, "Bravo Jets")
             .await
-            .ok()
-            .unwrap()
-            .secret;
+            .expect("organization B");
+        let (key_a, key_b, org_a) = (a.secret, b.secret, a.organization_id);
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let local = listener.local_addr().unwrap();
@@ -121,6 +127,7 @@ impl TestApp {
 
             key_a,
             key_b,
+            org_a,
             client: reqwest::Client::new(),
             statements,
             _database: database,

@@ -1,13 +1,19 @@
 //! API tests over real HTTP: one binary, a module per area.
 
+mod fixtures;
 mod helpers;
 
 mod batching;
 mod binary;
 mod catalog;
+mod certificates;
 mod emissions;
 mod estimates;
 mod fleet;
+mod invoices;
 mod isolation;
+mod lifecycle;
+mod linking;
+mod provisions;
 mod schema;
 mod transport;
