@@ -17,13 +17,11 @@ pub enum Error {
         message: String,
     },
     Unauthenticated(&'static str),
-    Forbidden(String),
     /// The record does not exist, or belongs to another organization (never revealed).
     NotFound(String),
     Conflict(String),
     QuoteExpired(String),
     InsufficientSupply(String),
-    PaymentProvider(String),
     /// Anything the client cannot fix; logged with its cause, answered without it.
     Internal(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -57,12 +55,10 @@ impl Error {
         match self {
             Error::BadUserInput { .. } => "BAD_USER_INPUT",
             Error::Unauthenticated(_) => "UNAUTHENTICATED",
-            Error::Forbidden(_) => "FORBIDDEN",
             Error::NotFound(_) => "NOT_FOUND",
             Error::Conflict(_) => "CONFLICT",
             Error::QuoteExpired(_) => "QUOTE_EXPIRED",
             Error::InsufficientSupply(_) => "INSUFFICIENT_SUPPLY",
-            Error::PaymentProvider(_) => "PAYMENT_PROVIDER_ERROR",
             Error::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -73,11 +69,9 @@ impl Error {
             Error::BadUserInput { field, message } => format!("{field}: {message}"),
             Error::Unauthenticated(message) => (*message).to_owned(),
             Error::NotFound(what) => format!("{what} not found"),
-            Error::Forbidden(message)
-            | Error::Conflict(message)
+            Error::Conflict(message)
             | Error::QuoteExpired(message)
-            | Error::InsufficientSupply(message)
-            | Error::PaymentProvider(message) => message.clone(),
+            | Error::InsufficientSupply(message) => message.clone(),
             Error::Internal(_) => "internal server error".to_owned(),
         }
     }

@@ -25,7 +25,8 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use config::Config;
-use provisions::registry::{LocalRegistry, Registry};
+use provisions::registry::LocalRegistry;
+use provisions::retirement::Retirements;
 
 /// Serves the API on `listener` until `shutdown` completes, then drains in-flight requests.
 /// Retirements due meanwhile (including ones left by a previous run) are carried out by a
@@ -36,12 +37,9 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let registry: Arc<dyn Registry> = Arc::new(LocalRegistry);
-    let worker = tokio::spawn(provisions::retirement::run_worker(
-        db.clone(),
-        registry.clone(),
-    ));
-    let app = http::router(http::AppState::new(db, Arc::new(config), registry));
+    let retirements = Retirements::new(Arc::new(LocalRegistry));
+    let worker = retirements.spawn_worker(db.clone());
+    let app = http::router(http::AppState::new(db, Arc::new(config), retirements));
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

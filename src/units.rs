@@ -91,13 +91,6 @@ impl std::ops::Add for Grams {
     }
 }
 
-impl std::ops::Sub for Grams {
-    type Output = Grams;
-    fn sub(self, other: Grams) -> Grams {
-        Grams(self.0 - other.0)
-    }
-}
-
 impl std::iter::Sum for Grams {
     fn sum<I: Iterator<Item = Grams>>(iter: I) -> Grams {
         Grams(iter.map(|g| g.0).sum())

@@ -110,6 +110,28 @@ macro_rules! flight_from_row {
     }};
 }
 
+/// Sets the shared flight columns of an estimate or emission active model.
+macro_rules! set_flight_columns {
+    ($row:ident, $organization:expr, $flight:expr) => {{
+        let flight = &$flight;
+        $row.organization_id = Set($organization.0);
+        $row.aircraft_id = Set(flight.aircraft_id.0);
+        $row.model_code = Set(flight.model_code.clone());
+        $row.duration_minutes = Set(i32::from(flight.duration.get()));
+        $row.fuel_type = Set(flight.fuel.as_str().to_owned());
+        $row.saf_blend_bps = Set(flight.saf.map_or(0, |saf| saf.bps() as i32));
+        $row.saf_pathway = Set(flight.saf.map(|saf| saf.pathway.as_str().to_owned()));
+        $row.methodology_version = Set(flight.figures.factors.version.to_owned());
+        $row.fuel_burn_milli_us_gal_per_hour = Set(flight.figures.factors.fuel_burn.0);
+        $row.emission_factor_milli = Set(flight.figures.factors.emission_factor_milli);
+        $row.saf_lifecycle_deci_grams = Set(flight.figures.factors.saf_lifecycle_deci);
+        $row.fuel_burned_grams = Set(flight.figures.fuel_burned.get());
+        $row.co2_grams = Set(flight.figures.co2.get());
+        $row.saf_reduction_grams = Set(flight.figures.saf_reduction.get());
+        $row.net_co2_grams = Set(flight.figures.net_co2.get());
+    }};
+}
+
 /// Stored versions this build can explain.
 fn stored_version(version: &str) -> Option<&'static str> {
     (version == methodology::METHODOLOGY_VERSION).then_some(methodology::METHODOLOGY_VERSION)
@@ -259,23 +281,7 @@ pub async fn estimate(
     })?;
     let now = Utc::now();
     let expires_at = now + config.estimate_validity;
-    let flight = &figures;
-    let row = estimate::ActiveModel {
-        organization_id: Set(organization.0),
-        aircraft_id: Set(flight.aircraft_id.0),
-        model_code: Set(flight.model_code.clone()),
-        duration_minutes: Set(i32::from(flight.duration.get())),
-        fuel_type: Set(flight.fuel.as_str().to_owned()),
-        saf_blend_bps: Set(flight.saf.map_or(0, |saf| saf.bps() as i32)),
-        saf_pathway: Set(flight.saf.map(|saf| saf.pathway.as_str().to_owned())),
-        methodology_version: Set(flight.figures.factors.version.to_owned()),
-        fuel_burn_milli_us_gal_per_hour: Set(flight.figures.factors.fuel_burn.0),
-        emission_factor_milli: Set(flight.figures.factors.emission_factor_milli),
-        saf_lifecycle_deci_grams: Set(flight.figures.factors.saf_lifecycle_deci),
-        fuel_burned_grams: Set(flight.figures.fuel_burned.get()),
-        co2_grams: Set(flight.figures.co2.get()),
-        saf_reduction_grams: Set(flight.figures.saf_reduction.get()),
-        net_co2_grams: Set(flight.figures.net_co2.get()),
+    let mut row = estimate::ActiveModel {
         created_at: Set(now),
         listing_id: Set(listing.id.0),
         unit_price_minor: Set(listing.unit_price.minor),
@@ -283,9 +289,9 @@ pub async fn estimate(
         fee_bps: Set(config.fee.get() as i32),
         expires_at: Set(expires_at),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    set_flight_columns!(row, organization, figures);
+    let row = row.insert(db).await?;
     Ok(Estimate::from_row(row)?)
 }
 
@@ -333,22 +339,7 @@ pub async fn create_emission(
     let aircraft = crate::fleet::find(db, organization, flight.aircraft_id)
         .await?
         .ok_or_else(|| Error::not_found("Aircraft"))?;
-    let row = emission::ActiveModel {
-        organization_id: Set(organization.0),
-        aircraft_id: Set(flight.aircraft_id.0),
-        model_code: Set(flight.model_code.clone()),
-        duration_minutes: Set(i32::from(flight.duration.get())),
-        fuel_type: Set(flight.fuel.as_str().to_owned()),
-        saf_blend_bps: Set(flight.saf.map_or(0, |saf| saf.bps() as i32)),
-        saf_pathway: Set(flight.saf.map(|saf| saf.pathway.as_str().to_owned())),
-        methodology_version: Set(flight.figures.factors.version.to_owned()),
-        fuel_burn_milli_us_gal_per_hour: Set(flight.figures.factors.fuel_burn.0),
-        emission_factor_milli: Set(flight.figures.factors.emission_factor_milli),
-        saf_lifecycle_deci_grams: Set(flight.figures.factors.saf_lifecycle_deci),
-        fuel_burned_grams: Set(flight.figures.fuel_burned.get()),
-        co2_grams: Set(flight.figures.co2.get()),
-        saf_reduction_grams: Set(flight.figures.saf_reduction.get()),
-        net_co2_grams: Set(flight.figures.net_co2.get()),
+    let mut row = emission::ActiveModel {
         created_at: Set(Utc::now()),
         estimate_id: Set(estimate_id.map(|id| id.0)),
         tail_number: Set(aircraft.tail_number.as_str().to_owned()),
@@ -360,10 +351,9 @@ pub async fn create_emission(
             .as_ref()
             .map(|reference| reference.0.clone())),
         ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(|error| {
+    };
+    set_flight_columns!(row, organization, flight);
+    let row = row.insert(db).await.map_err(|error| {
         // A concurrent request recorded the same flight between the checks and the insert.
         if !crate::db::is_unique_violation(&error) {
             error.into()

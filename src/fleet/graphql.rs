@@ -112,7 +112,7 @@ impl FleetQuery {
             .all(ctx.db())
             .await?;
         let aircraft = super::rows_to_aircraft(rows)?;
-        preload_models(ctx, &aircraft).await?;
+        preload(ctx, &aircraft).await?;
         Ok(connection(
             aircraft,
             page,
@@ -137,21 +137,52 @@ impl FleetQuery {
     }
 }
 
-/// Loads the models of a page of aircraft in one batch when the query selects them.
-async fn preload_models(ctx: &Context<'_>, aircraft: &[Aircraft]) -> Result<()> {
+/// Loads what a page of aircraft needs in one batch per relation: their models, and each
+/// page of emissions the query asks of them (one batch per distinct `first`/`after`).
+async fn preload(ctx: &Context<'_>, aircraft: &[Aircraft]) -> Result<()> {
     let selection = ctx.look_ahead();
-    if [
+    let nodes = [
         selection.field("edges").field("node"),
         selection.field("nodes"),
-    ]
-    .iter()
-    .any(|node| node.field("model").exists())
-    {
+    ];
+    if nodes.iter().any(|node| node.field("model").exists()) {
         let codes: HashSet<ModelCode> = aircraft
             .iter()
             .map(|aircraft| ModelCode(aircraft.model_code.clone()))
             .collect();
         ctx.loader().load_many(codes).await?;
+    }
+    for field in nodes
+        .iter()
+        .flat_map(|node| node.field("emissions").selection_fields())
+    {
+        // Arguments the field cannot use are reported by the field itself.
+        let Ok(arguments) = field.arguments() else {
+            continue;
+        };
+        let argument = |name: &str| {
+            arguments
+                .iter()
+                .find(|(key, _)| key.as_str() == name)
+                .map(|(_, value)| value)
+        };
+        let first = argument("first").and_then(|value| match value {
+            async_graphql::Value::Number(number) => {
+                number.as_i64().and_then(|n| i32::try_from(n).ok())
+            }
+            _ => None,
+        });
+        let after = argument("after").and_then(|value| match value {
+            async_graphql::Value::String(cursor) => Some(cursor.clone()),
+            _ => None,
+        });
+        if let Ok(page) = Page::parse(first, after) {
+            let keys = aircraft.iter().map(|aircraft| AircraftEmissions {
+                aircraft: aircraft.id,
+                page,
+            });
+            ctx.loader().load_many(keys).await?;
+        }
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::organizations::OrganizationId;
-use crate::provisions::registry::Registry;
+use crate::provisions::retirement::Retirements;
 
 /// Who is calling, resolved from the `Authorization` header before execution.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +32,7 @@ pub trait ContextExt {
     fn db(&self) -> &DatabaseConnection;
     fn config(&self) -> &Config;
     fn loader(&self) -> &Loaders;
-    fn registry(&self) -> &dyn Registry;
+    fn retirements(&self) -> &Retirements;
     /// The caller's organization, or `UNAUTHENTICATED`.
     fn organization(&self) -> Result<OrganizationId>;
 }
@@ -50,8 +50,8 @@ impl ContextExt for Context<'_> {
         self.data_unchecked::<Loaders>()
     }
 
-    fn registry(&self) -> &dyn Registry {
-        self.data_unchecked::<Arc<dyn Registry>>().as_ref()
+    fn retirements(&self) -> &Retirements {
+        self.data_unchecked::<Retirements>()
     }
 
     fn organization(&self) -> Result<OrganizationId> {

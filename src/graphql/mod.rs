@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
-use crate::provisions::registry::Registry;
+use crate::provisions::retirement::Retirements;
 use crate::units;
 
 #[derive(MergedObject, Default)]
@@ -56,14 +56,14 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 pub fn build(
     db: DatabaseConnection,
     config: Arc<Config>,
-    registry: Arc<dyn Registry>,
+    retirements: Retirements,
 ) -> ContrailSchema {
     let builder = if config.is_development() {
         builder()
     } else {
         builder().disable_introspection()
     };
-    builder.data(db).data(config).data(registry).finish()
+    builder.data(db).data(config).data(retirements).finish()
 }
 
 /// The schema in SDL: what `contrail schema` prints and `schema.graphql` holds.

@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::graphql::context::{DbLoader, Loaders, Viewer};
 use crate::graphql::{self, ContrailSchema};
-use crate::provisions::registry::Registry;
+use crate::provisions::retirement::Retirements;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -31,9 +31,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Arc<Config>, registry: Arc<dyn Registry>) -> Self {
+    pub fn new(db: DatabaseConnection, config: Arc<Config>, retirements: Retirements) -> Self {
         AppState {
-            schema: graphql::build(db.clone(), config.clone(), registry),
+            schema: graphql::build(db.clone(), config.clone(), retirements),
             db,
             config,
         }

@@ -1,4 +1,5 @@
 use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -178,6 +179,32 @@ pub fn serial_range(allocation: &Allocation) -> String {
     )
 }
 
+/// For each loader key, the loaded values of the ids its owner is linked to, in link order.
+fn resolve_links<Key, Owner, Id, Value>(
+    keys: &[Key],
+    owner: impl Fn(&Key) -> Owner,
+    linked: &HashMap<Owner, Vec<Id>>,
+    values: &HashMap<Id, Value>,
+) -> HashMap<Key, Vec<Value>>
+where
+    Key: Copy + Eq + Hash,
+    Owner: Eq + Hash,
+    Id: Eq + Hash,
+    Value: Clone,
+{
+    keys.iter()
+        .map(|key| {
+            let list = linked
+                .get(&owner(key))
+                .into_iter()
+                .flatten()
+                .filter_map(|id| values.get(id).cloned())
+                .collect();
+            (*key, list)
+        })
+        .collect()
+}
+
 /// Emissions linked to a provision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EmissionsOf(pub ProvisionId);
@@ -196,18 +223,7 @@ impl Loader<EmissionsOf> for DbLoader {
                 .into_iter()
                 .map(|emission| (emission.id, emission))
                 .collect();
-        Ok(keys
-            .iter()
-            .map(|key| {
-                let list = linked
-                    .get(&key.0)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|id| emissions.get(id).cloned())
-                    .collect();
-                (*key, list)
-            })
-            .collect())
+        Ok(resolve_links(keys, |key| key.0, &linked, &emissions))
     }
 }
 
@@ -281,18 +297,7 @@ impl Loader<ProvisionsOf> for DbLoader {
                 .into_iter()
                 .map(|provision| (provision.id, provision))
                 .collect();
-        Ok(keys
-            .iter()
-            .map(|key| {
-                let list = linked
-                    .get(&key.0)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|id| provisions.get(id).cloned())
-                    .collect();
-                (*key, list)
-            })
-            .collect())
+        Ok(resolve_links(keys, |key| key.0, &linked, &provisions))
     }
 }
 
@@ -622,7 +627,7 @@ impl ProvisionsMutation {
         let provisioning = Provisioning {
             db: ctx.db(),
             fee: config.fee,
-            registry: ctx.registry(),
+            retirements: ctx.retirements(),
             retirement_delay: config.retirement_delay,
         };
         let provision = super::create(&provisioning, organization, new).await?;

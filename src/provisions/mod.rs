@@ -191,11 +191,11 @@ impl RetirementMessage {
     }
 }
 
-/// Where provisioning happens: the database, the fee, the registry and when it retires.
+/// Where provisioning happens: the database, the fee, and how and when credits are retired.
 pub struct Provisioning<'a> {
     pub db: &'a DatabaseConnection,
     pub fee: FeeBps,
-    pub registry: &'a dyn registry::Registry,
+    pub retirements: &'a retirement::Retirements,
     pub retirement_delay: std::time::Duration,
 }
 
@@ -289,9 +289,10 @@ pub async fn create(
     certificates::create(&txn, id, now).await?;
     txn.commit().await?;
     if !ctx.retirement_delay.is_zero() {
+        ctx.retirements.scheduled.notify_one();
         return Ok(Provision::from_row(row)?);
     }
-    retirement::retire_if_due(ctx.db, ctx.registry, id).await?;
+    retirement::retire_if_due(ctx.db, ctx.retirements.registry.as_ref(), id).await?;
     find(ctx.db, organization, id)
         .await?
         .ok_or_else(|| Error::not_found("Provision"))

@@ -9,8 +9,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -23,7 +25,31 @@ use crate::error::{Error, Result};
 
 const CLAIM_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const CLAIM_BATCH: u64 = 20;
-const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest the worker sleeps without looking for due work.
+const MAX_IDLE: Duration = Duration::from_secs(30);
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The retirement machinery of a server instance, shared by its requests and its worker.
+#[derive(Clone)]
+pub struct Retirements {
+    pub registry: Arc<dyn Registry>,
+    /// Signalled when a retirement is scheduled for later, so the worker wakes for it.
+    pub scheduled: Arc<Notify>,
+}
+
+impl Retirements {
+    pub fn new(registry: Arc<dyn Registry>) -> Self {
+        Retirements {
+            registry,
+            scheduled: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Starts this instance's worker.
+    pub fn spawn_worker(&self, db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(run_worker(db, self.clone()))
+    }
+}
 
 /// Claims due provisions (all of them, or just `only`) and marks them as being retired.
 async fn claim(db: &DatabaseConnection, only: Option<ProvisionId>) -> Result<Vec<ProvisionId>> {
@@ -141,14 +167,45 @@ pub async fn retire_due(db: &DatabaseConnection, registry: &dyn Registry) -> Res
     Ok(claimed.len())
 }
 
-/// Runs until the process ends: retires due provisions every second.
-pub async fn run_worker(db: DatabaseConnection, registry: Arc<dyn Registry>) {
+/// When the next unclaimed retirement falls due, if any is scheduled.
+async fn next_due(db: &DatabaseConnection) -> Result<Option<chrono::DateTime<Utc>>> {
+    let next: Option<Option<chrono::DateTime<Utc>>> = provision::Entity::find()
+        .select_only()
+        .expr(Expr::col(provision::Column::RetireAfter).min())
+        .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed.as_str()))
+        .filter(provision::Column::RetirementClaimedAt.is_null())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(next.flatten())
+}
+
+/// Runs until the process ends: retires what is due, then sleeps until the next retirement
+/// falls due or a new one is scheduled. [`MAX_IDLE`] bounds the sleep, so work left by
+/// another instance (or a stale claim) is picked up too.
+async fn run_worker(db: DatabaseConnection, retirements: Retirements) {
     loop {
-        match retire_due(&db, registry.as_ref()).await {
+        let idle = match retire_due(&db, retirements.registry.as_ref()).await {
             Ok(claimed) if claimed as u64 == CLAIM_BATCH => continue,
-            Ok(_) => {}
-            Err(error) => tracing::error!(?error, "retirement worker failed; retrying"),
+            Ok(_) => match next_due(&db).await {
+                Ok(Some(due)) => (due - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .min(MAX_IDLE),
+                Ok(None) => MAX_IDLE,
+                Err(error) => {
+                    tracing::error!(?error, "retirement worker cannot read its schedule");
+                    RETRY_AFTER
+                }
+            },
+            Err(error) => {
+                tracing::error!(?error, "retirement worker failed; retrying");
+                RETRY_AFTER
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(idle) => {}
+            () = retirements.scheduled.notified() => {}
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
     }
 }

@@ -55,6 +55,7 @@ pub struct TestApp {
     pub key_a: String,
     pub key_b: String,
     pub org_a: contrail::organizations::OrganizationId,
+    config: Config,
     client: reqwest::Client,
     statements: Arc<AtomicU64>,
     _database: TestDatabase,
@@ -117,10 +118,7 @@ impl TestApp {
             estimate_validity: std::time::Duration::from_secs(24 * 60 * 60),
             retirement_delay: options.retirement_delay,
         };
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(contrail::serve(listener, db.clone(), config, async {
-            let _ = stopped.await;
-        }));
+        let shutdown = start_server(listener, db.clone(), config.clone());
         TestApp {
             address,
             db,
@@ -128,11 +126,19 @@ impl TestApp {
             key_a,
             key_b,
             org_a,
+            config,
             client: reqwest::Client::new(),
             statements,
             _database: database,
             _shutdown: shutdown,
         }
+    }
+
+    /// Starts another server instance on this app's database, as after a restart or behind a
+    /// load balancer; it stops when the returned sender is dropped.
+    pub async fn start_another_instance(&self) -> oneshot::Sender<()> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        start_server(listener, self.db.clone(), self.config.clone())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -200,6 +206,18 @@ impl TestApp {
             .unwrap()
             .to_owned()
     }
+}
+
+fn start_server(
+    listener: tokio::net::TcpListener,
+    db: DatabaseConnection,
+    config: Config,
+) -> oneshot::Sender<()> {
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    tokio::spawn(contrail::serve(listener, db, config, async {
+        let _ = stopped.await;
+    }));
+    shutdown
 }
 
 /// The first error's `extensions.code` (and `field`, if any).

@@ -90,13 +90,15 @@ async fn cancelling_returns_supply_and_voids_the_certificate(app: TestApp) {
         .await;
     assert_eq!(error_code(&foreign).0, "NOT_FOUND");
 
-    // A retirement that fell due while no server ran is carried out by the worker.
+    // A retirement that fell due while no server ran is carried out when one starts. (This
+    // app's own worker sleeps until the hour is up.)
     app.db
         .execute_unprepared(
             "UPDATE provisions SET retire_after = created_at WHERE status = 'CONFIRMED'",
         )
         .await
         .unwrap();
+    let _restarted = app.start_another_instance().await;
     let query = "query($id: ID!) { provision(id: $id) { status retiredAt registryReference certificate { status issuedAt } } }";
     let mut retired = Value::Null;
     for _ in 0..50 {
@@ -141,5 +143,44 @@ async fn retired_provisions_cannot_be_cancelled(app: TestApp) {
         default_available(&app).await,
         "4999.000000",
         "retired grams stay retired"
+    );
+}
+
+on_both_databases!(options = retire_in_a_second; retires_after_the_configured_delay);
+
+fn retire_in_a_second() -> Options {
+    Options {
+        retirement_delay: Duration::from_secs(1),
+        ..Options::default()
+    }
+}
+
+async fn retires_after_the_configured_delay(app: TestApp) {
+    let created = provision(
+        &app,
+        json!({ "quantityTonnes": "1", "beneficiaryName": "Soon" }),
+    )
+    .await;
+    assert_eq!(created["provision"]["status"], "CONFIRMED");
+    let started = std::time::Instant::now();
+    let query = "query($id: ID!) { provision(id: $id) { status certificate { status } } }";
+    let mut provision = Value::Null;
+    while started.elapsed() < Duration::from_secs(10) {
+        provision = app
+            .ok(query, json!({ "id": created["provision"]["id"] }))
+            .await["provision"]
+            .clone();
+        if provision["status"] == "RETIRED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        provision,
+        json!({ "status": "RETIRED", "certificate": { "status": "ISSUED" } })
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "not before the delay"
     );
 }
