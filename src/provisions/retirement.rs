@@ -28,6 +28,8 @@ const CLAIM_BATCH: u64 = 20;
 /// The longest the worker sleeps without looking for due work.
 const MAX_IDLE: Duration = Duration::from_secs(30);
 const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// How long a retirement the registry refused waits before the next attempt.
+const REGISTRY_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// The retirement machinery of a server instance, shared by its requests and its worker.
 #[derive(Clone)]
@@ -112,13 +114,16 @@ async fn retire_claimed(
     let reference = match registry.retire(&retirement).await {
         Ok(reference) => reference,
         Err(error) => {
-            // Release the claim: the next poll tries again.
+            // Release the claim and try again later, without hammering a failing registry.
             tracing::warn!(provision = id.0, error = %error.0, "registry refused a retirement; will retry");
+            let retry_at =
+                Utc::now() + chrono::Duration::from_std(REGISTRY_RETRY_AFTER).unwrap_or_default();
             provision::Entity::update_many()
                 .col_expr(
                     provision::Column::RetirementClaimedAt,
                     Expr::value(Option::<chrono::DateTime<Utc>>::None),
                 )
+                .col_expr(provision::Column::RetireAfter, Expr::value(retry_at))
                 .filter(provision::Column::Id.eq(id.0))
                 .exec(db)
                 .await?;

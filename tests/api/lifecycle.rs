@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use contrail::provisions::registry::{LocalRegistry, Registry, RegistryError, Retirement};
+use contrail::provisions::retirement;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -182,5 +184,61 @@ async fn retires_after_the_configured_delay(app: TestApp) {
     assert!(
         started.elapsed() >= Duration::from_millis(800),
         "not before the delay"
+    );
+}
+
+on_both_databases!(options = retire_in_an_hour; a_refused_retirement_is_retried_later);
+
+struct RefusingRegistry;
+
+#[async_trait::async_trait]
+impl Registry for RefusingRegistry {
+    async fn retire(&self, _: &Retirement<'_>) -> Result<String, RegistryError> {
+        Err(RegistryError("registry under maintenance".into()))
+    }
+}
+
+async fn a_refused_retirement_is_retried_later(app: TestApp) {
+    let created = provision(
+        &app,
+        json!({ "quantityTonnes": "1", "beneficiaryName": "Patient" }),
+    )
+    .await;
+    app.db
+        .execute_unprepared("UPDATE provisions SET retire_after = created_at")
+        .await
+        .unwrap();
+    assert_eq!(
+        retirement::retire_due(&app.db, &RefusingRegistry)
+            .await
+            .unwrap(),
+        1
+    );
+    let query = "query($id: ID!) { provision(id: $id) { status certificate { status } } }";
+    let id = json!({ "id": created["provision"]["id"] });
+    assert_eq!(
+        app.ok(query, id.clone()).await["provision"],
+        json!({ "status": "CONFIRMED", "certificate": { "status": "PENDING" } })
+    );
+    // Not due again at once: the next attempt waits, instead of hammering the registry.
+    assert_eq!(
+        retirement::retire_due(&app.db, &LocalRegistry)
+            .await
+            .unwrap(),
+        0
+    );
+    app.db
+        .execute_unprepared("UPDATE provisions SET retire_after = created_at")
+        .await
+        .unwrap();
+    assert_eq!(
+        retirement::retire_due(&app.db, &LocalRegistry)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.ok(query, id).await["provision"],
+        json!({ "status": "RETIRED", "certificate": { "status": "ISSUED" } })
     );
 }
