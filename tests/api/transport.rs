@@ -193,3 +193,16 @@ async fn production_mode_hides_graphiql_and_introspection() {
         .await;
     assert_eq!(body["data"]["aircraftModels"][0]["code"], "E55P");
 }
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode() {
+    let app = spawn().await;
+    let statement =
+        sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA journal_mode");
+    let row = sea_orm::ConnectionTrait::query_one_raw(&app.db, statement)
+        .await
+        .unwrap()
+        .unwrap();
+    let mode: String = row.try_get("", "journal_mode").unwrap();
+    assert_eq!(mode, "wal");
+}
