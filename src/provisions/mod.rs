@@ -211,14 +211,9 @@ pub async fn create(
     let (quantity, emission_ids, percentage) = match new.quantity {
         Quantity::Tonnes(quantity) => (quantity, Vec::new(), None),
         Quantity::Emissions { ids, percentage } => {
-            let ids = owned_emissions(&txn, organization, &ids).await?;
-            let net: Grams = emission::Entity::find()
-                .filter(emission::Column::Id.is_in(ids.iter().map(|id| id.0)))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .map(|row| Grams::new(row.net_co2_grams))
-                .sum();
+            let owned = owned_emissions(&txn, organization, &ids).await?;
+            let net: Grams = owned.iter().map(|(_, net)| *net).sum();
+            let ids = owned.into_iter().map(|(id, _)| id).collect();
             (net.percent(percentage), ids, Some(percentage))
         }
     };
@@ -298,25 +293,31 @@ pub async fn create(
         .ok_or_else(|| Error::not_found("Provision"))
 }
 
-/// The distinct ids, if every one is an emission of the organization; `NOT_FOUND` otherwise.
+/// The distinct emissions with their net CO2, if every id is an emission of the organization;
+/// `NOT_FOUND` otherwise.
 async fn owned_emissions(
     db: &impl ConnectionTrait,
     organization: OrganizationId,
     ids: &[EmissionId],
-) -> Result<Vec<EmissionId>> {
+) -> Result<Vec<(EmissionId, Grams)>> {
     let wanted: BTreeSet<i64> = ids.iter().map(|id| id.0).collect();
-    let found = emission::Entity::find()
+    let found: Vec<(i64, i64)> = emission::Entity::find()
         .select_only()
         .column(emission::Column::Id)
+        .column(emission::Column::NetCo2Grams)
         .filter(emission::Column::OrganizationId.eq(organization.0))
         .filter(emission::Column::Id.is_in(wanted.iter().copied()))
-        .into_tuple::<i64>()
+        .order_by_asc(emission::Column::Id)
+        .into_tuple()
         .all(db)
         .await?;
     if found.len() != wanted.len() {
         return Err(Error::not_found("Emission"));
     }
-    Ok(wanted.into_iter().map(EmissionId).collect())
+    Ok(found
+        .into_iter()
+        .map(|(id, net)| (EmissionId(id), Grams::new(net)))
+        .collect())
 }
 
 async fn insert_links(
@@ -401,7 +402,11 @@ pub async fn link(
     if row.status == ProvisionStatus::Cancelled.as_str() {
         return Err(Error::conflict("the provision is cancelled"));
     }
-    let emissions = owned_emissions(&txn, organization, emissions).await?;
+    let emissions: Vec<EmissionId> = owned_emissions(&txn, organization, emissions)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     insert_links(&txn, id, &emissions, Utc::now()).await?;
     txn.commit().await?;
     Ok(Provision::from_row(row)?)
@@ -415,7 +420,7 @@ pub async fn unlink(
 ) -> Result<Provision> {
     let txn = crate::db::begin_write(db).await?;
     let row = find_for_update(&txn, organization, id).await?;
-    let emission = owned_emissions(&txn, organization, &[emission]).await?[0];
+    let (emission, _) = owned_emissions(&txn, organization, &[emission]).await?[0];
     provision_emission::Entity::delete_many()
         .filter(provision_emission::Column::ProvisionId.eq(id.0))
         .filter(provision_emission::Column::EmissionId.eq(emission.0))
