@@ -39,10 +39,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let retirements = Retirements::new(Arc::new(LocalRegistry));
     let worker = retirements.spawn_worker(db.clone());
+    let limits = http::server::ConnectionLimits {
+        header_timeout: config.http_limits.header_timeout,
+        shutdown_grace: config.http_limits.shutdown_grace,
+    };
     let app = http::router(http::AppState::new(db, Arc::new(config), retirements));
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = http::server::serve(listener, app, limits, shutdown).await;
     worker.abort();
     served
 }

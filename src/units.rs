@@ -28,6 +28,25 @@ pub fn div_round(numerator: i128, denominator: i128) -> i128 {
     }
 }
 
+/// Free text from a client, trimmed: at most `max_chars` characters and no control characters
+/// (a NUL cannot be stored by PostgreSQL, others hide what a certificate says); line breaks
+/// and tabs only where `multiline`.
+pub fn parse_text(input: &str, max_chars: usize, multiline: bool) -> Result<String, String> {
+    let text = input.trim();
+    if text.chars().count() > max_chars {
+        return Err(format!("must be at most {max_chars} characters"));
+    }
+    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
+    if text.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(if multiline {
+            "must not contain control characters other than line breaks and tabs".into()
+        } else {
+            "must not contain control characters (such as NUL or line breaks)".into()
+        });
+    }
+    Ok(text.to_owned())
+}
+
 /// A mass of CO2 (or fuel, or credits) in whole grams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Grams(i64);
@@ -69,7 +88,10 @@ impl Grams {
         if tonnes <= Decimal::ZERO {
             return Err("must be greater than 0 tonnes".into());
         }
-        let grams = tonnes * Decimal::from(GRAMS_PER_TONNE);
+        let too_large = || format!("must be at most {MAX_TONNES} tonnes");
+        let grams = tonnes
+            .checked_mul(Decimal::from(GRAMS_PER_TONNE))
+            .ok_or_else(too_large)?;
         if grams.fract() != Decimal::ZERO {
             return Err("must have at most 6 decimals (whole grams)".into());
         }
@@ -77,7 +99,7 @@ impl Grams {
             .ok()
             .filter(|grams| *grams <= MAX_TONNES * GRAMS_PER_TONNE)
             .map(Grams)
-            .ok_or_else(|| format!("must be at most {MAX_TONNES} tonnes"))
+            .ok_or_else(too_large)
     }
 }
 
@@ -160,7 +182,8 @@ impl FromStr for Currency {
             .ok_or_else(|| {
                 let known: Vec<_> = Currency::ALL.iter().map(|c| c.code()).collect();
                 format!(
-                    "unsupported currency {code:?} (supported: {})",
+                    "unsupported currency {} (supported: {})",
+                    crate::error::quote(&code),
                     known.join(", ")
                 )
             })
@@ -195,7 +218,9 @@ impl Money {
         if amount < Decimal::ZERO {
             return Err("must not be negative".into());
         }
-        let minor = amount * Decimal::from(10_i64.pow(currency.exponent()));
+        let minor = amount
+            .checked_mul(Decimal::from(10_i64.pow(currency.exponent())))
+            .ok_or("is too large")?;
         if minor.fract() != Decimal::ZERO {
             return Err(format!(
                 "must have at most {} decimals in {currency}",
@@ -208,13 +233,14 @@ impl Money {
     }
 
     /// The price of `quantity` at `self` per tonne, plus a fee in basis points, rounded once to
-    /// the minor unit.
-    pub fn per_tonne_times(self, quantity: Grams, fee: FeeBps) -> Money {
-        let numerator =
-            i128::from(quantity.get()) * i128::from(self.minor) * i128::from(10_000 + fee.get());
+    /// the minor unit; `None` if it exceeds what an amount can hold.
+    pub fn per_tonne_times(self, quantity: Grams, fee: FeeBps) -> Option<Money> {
+        let numerator = i128::from(quantity.get())
+            .checked_mul(i128::from(self.minor))?
+            .checked_mul(i128::from(10_000 + fee.get()))?;
         let denominator = i128::from(GRAMS_PER_TONNE) * 10_000;
-        let minor = i64::try_from(div_round(numerator, denominator)).expect("price within i64");
-        Money::new(minor, self.currency)
+        let minor = i64::try_from(div_round(numerator, denominator)).ok()?;
+        Some(Money::new(minor, self.currency))
     }
 }
 
@@ -279,10 +305,12 @@ impl FeeBps {
 impl FromStr for FeeBps {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bps = s
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| format!("{s:?} is not a whole number of basis points"))?;
+        let bps = s.trim().parse::<u32>().map_err(|_| {
+            format!(
+                "{} is not a whole number of basis points",
+                crate::error::quote(s)
+            )
+        })?;
         FeeBps::new(bps)
     }
 }
@@ -330,22 +358,23 @@ mod tests {
         let unit = Money::new(15_000, usd);
         // 0.001 t × 150.00 = 0.15
         assert_eq!(
-            unit.per_tonne_times(Grams(1_000), FeeBps(0)),
+            unit.per_tonne_times(Grams(1_000), FeeBps(0)).unwrap(),
             Money::new(15, usd)
         );
         // 1234.567891 t × 150.00 = 185185.18365 → 185185.18
         assert_eq!(
-            unit.per_tonne_times(Grams(1_234_567_891), FeeBps(0)),
+            unit.per_tonne_times(Grams(1_234_567_891), FeeBps(0))
+                .unwrap(),
             Money::new(18_518_518, usd)
         );
         // 0.0001 t would be 0.015 → 0.02 (half away from zero)
         assert_eq!(
-            unit.per_tonne_times(Grams(100), FeeBps(0)),
+            unit.per_tonne_times(Grams(100), FeeBps(0)).unwrap(),
             Money::new(2, usd)
         );
         // a 2.5 % fee on 1 t at 150.00 is 153.75
         assert_eq!(
-            unit.per_tonne_times(Grams(1_000_000), FeeBps(250)),
+            unit.per_tonne_times(Grams(1_000_000), FeeBps(250)).unwrap(),
             Money::new(15_375, usd)
         );
     }

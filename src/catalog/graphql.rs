@@ -113,6 +113,12 @@ impl CatalogQuery {
         category: Option<AircraftCategory>,
         search: Option<String>,
     ) -> Result<Vec<AircraftModelNode>> {
+        let search = search
+            .map(|search| {
+                crate::units::parse_text(&search, 100, false)
+                    .map_err(|message| Error::bad_input("search", message))
+            })
+            .transpose()?;
         let models = super::list(ctx.db(), category, search.as_deref()).await?;
         Ok(models.into_iter().map(AircraftModelNode).collect())
     }

@@ -177,10 +177,25 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// An ICAO aircraft type designator as a client writes it (ICAO Doc 8643: 2 to 4 letters and
+/// digits), upper-cased.
+pub fn parse_code(input: &str) -> Result<String, String> {
+    let code = input.trim().to_ascii_uppercase();
+    if (2..=4).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(code)
+    } else {
+        Err(format!(
+            "{} is not an ICAO aircraft type designator (2 to 4 letters and digits, e.g. E55P)",
+            crate::error::quote(input.trim())
+        ))
+    }
+}
+
 pub async fn find(db: &impl ConnectionTrait, code: &str) -> Result<Option<AircraftModel>> {
-    let row = entity::Entity::find_by_id(code.trim().to_ascii_uppercase())
-        .one(db)
-        .await?;
+    let Ok(code) = parse_code(code) else {
+        return Ok(None);
+    };
+    let row = entity::Entity::find_by_id(code).one(db).await?;
     Ok(row.map(AircraftModel::from_row).transpose()?)
 }
 

@@ -147,7 +147,9 @@ impl CertificatesQuery {
         ctx: &Context<'_>,
         public_id: String,
     ) -> Result<Option<CertificateNode>> {
-        super::find_by_public_id(ctx.db(), public_id.trim())
+        let public_id = crate::units::parse_text(&public_id, 100, false)
+            .map_err(|message| Error::bad_input("publicId", message))?;
+        super::find_by_public_id(ctx.db(), &public_id)
             .await?
             .map(|certificate| Some(CertificateNode(certificate)))
             .ok_or_else(|| Error::not_found("Certificate"))

@@ -120,7 +120,7 @@ pub async fn create(
 }
 
 fn random_public_id() -> Result<String> {
-    let mut bytes = [0_u8; 16];
+    let mut bytes = [0_u8; PUBLIC_ID_BYTES];
     getrandom::fill(&mut bytes).map_err(|error| Error::internal(std::io::Error::other(error)))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
@@ -147,10 +147,26 @@ pub async fn settle(
     Ok(())
 }
 
+/// Whether `input` has the shape of a public id (16 random bytes, URL-safe base64): anything
+/// else names no certificate and never reaches the database.
+pub fn is_public_id(input: &str) -> bool {
+    input.len() == PUBLIC_ID_CHARS
+        && input
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+}
+
+const PUBLIC_ID_BYTES: usize = 16;
+/// Unpadded base64 of [`PUBLIC_ID_BYTES`].
+const PUBLIC_ID_CHARS: usize = 22;
+
 pub async fn find_by_public_id(
     db: &impl ConnectionTrait,
     public_id: &str,
 ) -> Result<Option<Certificate>> {
+    if !is_public_id(public_id) {
+        return Ok(None);
+    }
     let row = certificate::Entity::find()
         .filter(certificate::Column::PublicId.eq(public_id))
         .one(db)

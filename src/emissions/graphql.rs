@@ -149,10 +149,13 @@ impl EmissionEstimateNode {
                 let percentage = Percentage::parse(percent)
                     .map_err(|message| Error::bad_input("percentages", message))?;
                 let quantity = self.0.flight.figures.net_co2.percent(percentage);
+                let price = self.0.pricing.price(quantity).ok_or_else(|| {
+                    Error::bad_input("percentages", "the price would be too large to express")
+                })?;
                 Ok(OffsetOption {
                     percentage: i32::from(percentage.get()),
                     tonnes: quantity.tonnes(),
-                    price: self.0.pricing.price(quantity).into(),
+                    price: price.into(),
                 })
             })
             .collect()

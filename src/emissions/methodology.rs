@@ -131,7 +131,9 @@ impl SafBlend {
         percent: Decimal,
         pathway: Option<SafPathway>,
     ) -> Result<Option<SafBlend>, SafBlendError> {
-        let bps = percent * Decimal::from(100);
+        let bps = percent
+            .checked_mul(Decimal::from(100))
+            .ok_or(SafBlendError::Percent)?;
         if percent < Decimal::ZERO
             || bps > Decimal::from(MAX_SAF_BLEND_BPS)
             || bps.fract() != Decimal::ZERO
@@ -252,6 +254,31 @@ pub fn compute(flight: Flight) -> Figures {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a client may send once parsed (any blend string, any duration), and any
+        /// fuel burn up to ten times the thirstiest type of the catalog, nothing panics and
+        /// the figures stay ordered.
+        #[test]
+        fn computes_any_parsed_flight(
+            percent in "-?[0-9]{1,30}(\\.[0-9]{1,30})?",
+            minutes in any::<i32>(),
+            fuel_burn in 1_i64..=20_000_000,
+            pathway in prop::sample::select(vec![
+                SafPathway::FtMunicipalSolidWaste, SafPathway::HefaTallow, SafPathway::HefaUsedCookingOil,
+            ]),
+            fuel in prop::sample::select(vec![FuelType::JetA, FuelType::JetB, FuelType::Avgas100ll]),
+        ) {
+            let percent: Decimal = percent.parse().unwrap_or_default();
+            let (Ok(saf), Ok(duration)) = (SafBlend::parse(percent, Some(pathway)), DurationMinutes::parse(minutes)) else {
+                return Ok(());
+            };
+            let figures = compute(Flight { fuel_burn: FuelBurn(fuel_burn), duration, fuel, saf });
+            prop_assert!(figures.net_co2 <= figures.co2);
+            prop_assert!(figures.saf_reduction >= Grams::ZERO);
+        }
+    }
 
     fn phenom_300(saf: Option<SafBlend>) -> Figures {
         compute(Flight {

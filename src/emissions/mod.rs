@@ -48,7 +48,8 @@ pub struct Pricing {
 }
 
 impl Pricing {
-    pub fn price(self, quantity: Grams) -> Money {
+    /// `None` when the amount would not fit a price.
+    pub fn price(self, quantity: Grams) -> Option<Money> {
         self.unit_price.per_tonne_times(quantity, self.fee)
     }
 }
@@ -214,8 +215,8 @@ impl AirportCode {
             Ok(AirportCode(code))
         } else {
             Err(format!(
-                "{:?} is not an IATA or ICAO airport code",
-                input.trim()
+                "{} is not an IATA or ICAO airport code",
+                crate::error::quote(input.trim())
             ))
         }
     }
@@ -227,11 +228,11 @@ pub struct ExternalReference(String);
 
 impl ExternalReference {
     pub fn parse(input: &str) -> Result<Self, String> {
-        let reference = input.trim();
-        if reference.is_empty() || reference.chars().count() > 200 {
-            return Err("must be 1 to 200 characters".into());
+        let reference = crate::units::parse_text(input, 200, false)?;
+        if reference.is_empty() {
+            return Err("must not be empty".into());
         }
-        Ok(ExternalReference(reference.to_owned()))
+        Ok(ExternalReference(reference))
     }
 }
 
@@ -372,8 +373,8 @@ fn estimate_recorded() -> Error {
 
 fn reference_taken(reference: &ExternalReference) -> Error {
     Error::conflict(format!(
-        "an emission with externalReference {:?} already exists",
-        reference.0
+        "an emission with externalReference {} already exists",
+        crate::error::quote(&reference.0)
     ))
 }
 

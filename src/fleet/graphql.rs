@@ -187,6 +187,10 @@ async fn preload(ctx: &Context<'_>, aircraft: &[Aircraft]) -> Result<()> {
     Ok(())
 }
 
+fn parse_model_code(input: &str) -> Result<String> {
+    crate::catalog::parse_code(input).map_err(|message| Error::bad_input("modelCode", message))
+}
+
 pub fn parse_tail(input: &str, field: &str) -> Result<TailNumber> {
     TailNumber::parse(input).map_err(|message| Error::bad_input(field, message))
 }
@@ -243,7 +247,7 @@ impl FleetMutation {
         let organization = ctx.organization()?;
         let new = NewAircraft {
             tail_number: parse_tail(&input.tail_number, "tailNumber")?,
-            model_code: input.model_code,
+            model_code: parse_model_code(&input.model_code)?,
             fuel_type: input.fuel_type,
         };
         let aircraft = super::register(ctx.db(), organization, new).await?;
@@ -265,7 +269,11 @@ impl FleetMutation {
                 .as_deref()
                 .map(|tail| parse_tail(tail, "tailNumber"))
                 .transpose()?,
-            model_code: input.model_code,
+            model_code: input
+                .model_code
+                .as_deref()
+                .map(parse_model_code)
+                .transpose()?,
             fuel_type: input.fuel_type,
         };
         let aircraft = super::update(ctx.db(), organization, id, changes).await?;

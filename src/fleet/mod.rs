@@ -92,8 +92,8 @@ pub async fn register(
             Error::bad_input(
                 "modelCode",
                 format!(
-                    "{:?} is not an aircraft type of the catalog",
-                    new.model_code
+                    "{} is not an aircraft type of the catalog",
+                    crate::error::quote(&new.model_code)
                 ),
             )
         })?;
@@ -141,7 +141,10 @@ pub async fn update(
         let model = crate::catalog::find(db, &code).await?.ok_or_else(|| {
             Error::bad_input(
                 "modelCode",
-                format!("{code:?} is not an aircraft type of the catalog"),
+                format!(
+                    "{} is not an aircraft type of the catalog",
+                    crate::error::quote(&code)
+                ),
             )
         })?;
         active.model_code = Set(model.code);

@@ -20,8 +20,8 @@ impl TailNumber {
         }
         if tail.len() > MAX_LEN || !tail.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(format!(
-                "{:?} is not a civil registration (e.g. N123AB, G-ABCD, D-IBCD, VH-ABC)",
-                input.trim()
+                "{} is not a civil registration (e.g. N123AB, G-ABCD, D-IBCD, VH-ABC)",
+                crate::error::quote(input.trim())
             ));
         }
         let valid = match tail.split_once('-') {
@@ -32,8 +32,8 @@ impl TailNumber {
             Ok(TailNumber(tail))
         } else {
             Err(format!(
-                "{:?} is not a civil registration (e.g. N123AB, G-ABCD, D-IBCD, VH-ABC)",
-                input.trim()
+                "{} is not a civil registration (e.g. N123AB, G-ABCD, D-IBCD, VH-ABC)",
+                crate::error::quote(input.trim())
             ))
         }
     }

@@ -2,6 +2,7 @@
 //! extension.
 
 pub mod context;
+pub mod guard;
 pub mod node;
 pub mod pagination;
 
@@ -42,15 +43,8 @@ pub struct Mutation(
 
 pub type ContrailSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Query nesting beyond this is abuse, not a client need.
-const MAX_DEPTH: usize = 12;
-const MAX_COMPLEXITY: usize = 20_000;
-
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(ErrorCodes)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(ErrorCodes)
 }
 
 pub fn build(
@@ -58,10 +52,15 @@ pub fn build(
     config: Arc<Config>,
     retirements: Retirements,
 ) -> ContrailSchema {
+    let guard = guard::RequestGuard {
+        limits: config.query_limits,
+        shape: Arc::new(guard::SchemaShape::from_sdl(&sdl())),
+    };
+    let builder = builder().extension(guard);
     let builder = if config.is_development() {
-        builder()
+        builder
     } else {
-        builder().disable_introspection()
+        builder.disable_introspection()
     };
     builder.data(db).data(config).data(retirements).finish()
 }
@@ -100,14 +99,30 @@ impl ExtensionFactory for ErrorCodes {
     }
 }
 
+/// Labels an error async-graphql raised with `code`, names the input field a coercion message
+/// points at, and cuts quoted input out of its message.
 fn with_code(mut error: ServerError, code: &str) -> ServerError {
     let extensions = error
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", code);
+    if extensions.get("code").is_some() {
+        return error;
     }
+    extensions.set("code", code);
+    if let Some(field) = argument_field(&error.message) {
+        extensions.set("field", field);
+    }
+    error.message = crate::error::shorten_quotes(&error.message);
     error
+}
+
+/// The input field of `Invalid value for argument "input.tailNumber", …`: the last named
+/// segment of the path.
+fn argument_field(message: &str) -> Option<String> {
+    let path = message.split_once("argument \"")?.1.split('"').next()?;
+    path.rsplit('.')
+        .find(|segment| !segment.is_empty() && !segment.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
 }
 
 #[async_trait::async_trait]

@@ -2,6 +2,7 @@
 //! health checks.
 
 mod graphiql;
+pub mod server;
 
 use std::sync::Arc;
 
@@ -9,13 +10,16 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, ServerError};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::body::Body;
+use axum::extract::{RawQuery, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -83,8 +87,42 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
+        // The last line of defence: nothing a client sends should get here (tests prove the
+        // known cases never do), but a panic must answer, not drop the connection.
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Bounds the whole exchange, so no request holds a worker for ever.
+async fn request_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.config.http_limits.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            graphql_error(
+                "the request took too long and was abandoned",
+                "REQUEST_TIMEOUT",
+            ),
+        ),
+    }
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|message| (*message).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %detail, "a request handler panicked");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        graphql_error("internal server error", "INTERNAL_SERVER_ERROR"),
+    )
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -120,12 +158,55 @@ async fn execute(
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
-async fn graphql_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    execute(&state, &headers, request.into_inner()).await
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    match read_request(&state, body).await {
+        Ok(request) => execute(&state, &headers, request).await,
+        Err(response) => response,
+    }
+}
+
+/// Reads a GraphQL request from a JSON body within the body size and time limits.
+async fn read_request(state: &AppState, body: Body) -> Result<async_graphql::Request, Response> {
+    let limits = &state.config.http_limits;
+    let read = axum::body::to_bytes(body, limits.max_body_bytes);
+    let bytes = match tokio::time::timeout(limits.body_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) => {
+            let too_large = std::error::Error::source(&error)
+                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            return Err(if too_large {
+                error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    graphql_error(
+                        &format!("the request body exceeds {} bytes", limits.max_body_bytes),
+                        "PAYLOAD_TOO_LARGE",
+                    ),
+                )
+            } else {
+                error_response(
+                    StatusCode::BAD_REQUEST,
+                    graphql_error("the request body could not be read", "BAD_REQUEST"),
+                )
+            });
+        }
+        Err(_) => {
+            return Err(error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                graphql_error("the request body did not arrive in time", "REQUEST_TIMEOUT"),
+            ));
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|error| {
+        error_response(
+            StatusCode::BAD_REQUEST,
+            graphql_error(
+                &crate::error::shorten_quotes(&format!(
+                    "the body is not a GraphQL request in JSON: {error}"
+                )),
+                "BAD_REQUEST",
+            ),
+        )
+    })
 }
 
 /// One path, three uses: a WebSocket upgrade for subscriptions, a query in the URL, or
@@ -142,14 +223,27 @@ async fn graphql_get(
     }
     match query.filter(|query| !query.is_empty()) {
         Some(query) => match async_graphql::http::parse_query_string(&query) {
-            Ok(request) if is_read_only(&request) => execute(&state, &headers, request).await,
-            Ok(_) => error_response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                graphql_error("mutations must be sent with POST", "BAD_REQUEST"),
-            ),
+            Ok(request) => {
+                // The document is parsed here to refuse mutations: bound it first.
+                if let Err(refusal) =
+                    graphql::guard::scan(&request.query, &state.config.query_limits)
+                {
+                    return error_response(StatusCode::BAD_REQUEST, refusal.into_server_error());
+                }
+                if !is_read_only(&request) {
+                    return error_response(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        graphql_error("mutations must be sent with POST", "BAD_REQUEST"),
+                    );
+                }
+                execute(&state, &headers, request).await
+            }
             Err(error) => error_response(
                 StatusCode::BAD_REQUEST,
-                graphql_error(&error.to_string(), "BAD_REQUEST"),
+                graphql_error(
+                    &crate::error::shorten_quotes(&error.to_string()),
+                    "BAD_REQUEST",
+                ),
             ),
         },
         None if state.config.is_development() => graphiql::page(),

@@ -642,7 +642,9 @@ impl ProvisionsMutation {
         })
     }
 
-    /// Links emissions to a provision: all or none; linking twice changes nothing.
+    /// Links emissions to a provision: all or none; linking twice changes nothing. A retired
+    /// provision's certificate is issued, so its flights are final: linking another emission
+    /// to it is a `CONFLICT`.
     #[graphql(name = "linkEmissionsToProvision")]
     async fn link_emissions_to_provision(
         &self,
@@ -658,6 +660,8 @@ impl ProvisionsMutation {
         })
     }
 
+    /// Unlinks an emission from a provision that is not retired (a retired provision's flights
+    /// are final: `CONFLICT`).
     async fn unlink_emission_from_provision(
         &self,
         ctx: &Context<'_>,

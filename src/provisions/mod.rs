@@ -170,11 +170,11 @@ pub struct BeneficiaryName(String);
 
 impl BeneficiaryName {
     pub fn parse(input: &str) -> Result<Self, String> {
-        let name = input.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err("must be 1 to 200 characters".into());
+        let name = crate::units::parse_text(input, 200, false)?;
+        if name.is_empty() {
+            return Err("must not be empty".into());
         }
-        Ok(BeneficiaryName(name.to_owned()))
+        Ok(BeneficiaryName(name))
     }
 }
 
@@ -183,11 +183,7 @@ pub struct RetirementMessage(String);
 
 impl RetirementMessage {
     pub fn parse(input: &str) -> Result<Self, String> {
-        let message = input.trim();
-        if message.chars().count() > 1_000 {
-            return Err("must be at most 1000 characters".into());
-        }
-        Ok(RetirementMessage(message.to_owned()))
+        crate::units::parse_text(input, 1_000, true).map(RetirementMessage)
     }
 }
 
@@ -208,6 +204,10 @@ pub async fn create(
     new: NewProvision,
 ) -> Result<Provision> {
     let txn = crate::db::begin_write(ctx.db).await?;
+    let quantity_field = match new.quantity {
+        Quantity::Tonnes(_) => "quantityTonnes",
+        Quantity::Emissions { .. } => "emissionIds",
+    };
     let (quantity, emission_ids, percentage) = match new.quantity {
         Quantity::Tonnes(quantity) => (quantity, Vec::new(), None),
         Quantity::Emissions { ids, percentage } => {
@@ -235,10 +235,16 @@ pub async fn create(
     let listing = ledger::lock_listing(&txn, listing_id).await?;
     if quantity < listing.min_fill {
         return Err(Error::bad_input(
-            "quantityTonnes",
+            quantity_field,
             format!("the listing sells at least {} t", listing.min_fill.tonnes()),
         ));
     }
+    let price = listing
+        .unit_price
+        .per_tonne_times(quantity, ctx.fee)
+        .ok_or_else(|| {
+            Error::bad_input(quantity_field, "the price would be too large to express")
+        })?;
     let ranges = ledger::allocate(&txn, listing.id, quantity).await?;
     let now = Utc::now();
     let row = provision::ActiveModel {
@@ -251,7 +257,7 @@ pub async fn create(
         unit_price_minor: Set(listing.unit_price.minor),
         currency: Set(listing.unit_price.currency.code().to_owned()),
         fee_bps: Set(ctx.fee.get() as i32),
-        price_minor: Set(listing.unit_price.per_tonne_times(quantity, ctx.fee).minor),
+        price_minor: Set(price.minor),
         invoice_month: Set(now.format("%Y-%m").to_string()),
         beneficiary_name: Set(new.beneficiary_name.0),
         retirement_message: Set(new
@@ -399,14 +405,33 @@ pub async fn link(
 ) -> Result<Provision> {
     let txn = crate::db::begin_write(db).await?;
     let row = find_for_update(&txn, organization, id).await?;
-    if row.status == ProvisionStatus::Cancelled.as_str() {
-        return Err(Error::conflict("the provision is cancelled"));
+    let status = ProvisionStatus::parse(&row.status);
+    if !matches!(
+        status,
+        Some(
+            ProvisionStatus::PendingPayment | ProvisionStatus::Confirmed | ProvisionStatus::Retired
+        )
+    ) {
+        return Err(Error::conflict(format!(
+            "the provision is {}",
+            row.status.to_lowercase()
+        )));
     }
     let emissions: Vec<EmissionId> = owned_emissions(&txn, organization, emissions)
         .await?
         .into_iter()
         .map(|(id, _)| id)
         .collect();
+    if status == Some(ProvisionStatus::Retired) {
+        // Linking again what is linked changes nothing and stays a safe retry.
+        let linked = linked_emissions(&txn, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        if emissions.iter().any(|emission| !linked.contains(emission)) {
+            return Err(retired_is_final());
+        }
+    }
     insert_links(&txn, id, &emissions, Utc::now()).await?;
     txn.commit().await?;
     Ok(Provision::from_row(row)?)
@@ -420,6 +445,9 @@ pub async fn unlink(
 ) -> Result<Provision> {
     let txn = crate::db::begin_write(db).await?;
     let row = find_for_update(&txn, organization, id).await?;
+    if row.status == ProvisionStatus::Retired.as_str() {
+        return Err(retired_is_final());
+    }
     let (emission, _) = owned_emissions(&txn, organization, &[emission]).await?[0];
     provision_emission::Entity::delete_many()
         .filter(provision_emission::Column::ProvisionId.eq(id.0))
@@ -428,6 +456,13 @@ pub async fn unlink(
         .await?;
     txn.commit().await?;
     Ok(Provision::from_row(row)?)
+}
+
+/// Its certificate is issued: the flights it names can no longer change.
+fn retired_is_final() -> Error {
+    Error::conflict(
+        "the provision is retired and its certificate issued: the flights it covers are final",
+    )
 }
 
 /// Cancels a provision whose credits are not retired: its grams return to supply and its
@@ -715,7 +750,10 @@ impl InvoiceMonth {
         if valid {
             Ok(InvoiceMonth(input.to_owned()))
         } else {
-            Err(format!("{input:?} is not a month (YYYY-MM)"))
+            Err(format!(
+                "{} is not a month (YYYY-MM)",
+                crate::error::quote(input)
+            ))
         }
     }
 

@@ -169,6 +169,63 @@ async fn fresh_directory_serves_with_a_printed_demo_key() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Documents that once crashed or exhausted the process: the real binary answers each with a
+/// coded error and lives on.
+#[tokio::test]
+async fn hostile_documents_leave_the_process_alive() {
+    let dir = std::env::temp_dir().join(format!("contrail_hostile_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let mut server = Server::start(&dir, port);
+    server.startup_output();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let nested = format!(
+        "{{ aircraftModels(search: {}\"x\"{}) {{ code }} }}",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    let mut bomb = String::from("{ aircraftModels { ...F0 } }");
+    for level in 0..30 {
+        bomb.push_str(&format!(
+            " fragment F{level} on AircraftModel {{ ...F{next} ...F{next} }}",
+            next = level + 1
+        ));
+    }
+    bomb.push_str(" fragment F30 on AircraftModel { code }");
+    for document in [&nested, &bomb] {
+        let response = client
+            .post(format!("{base}/graphql"))
+            .json(&json!({ "query": document }))
+            .send()
+            .await
+            .expect("an answer");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["errors"][0]["extensions"]["code"].is_string(),
+            "{body}"
+        );
+        let response = client
+            .get(format!("{base}/graphql"))
+            .query(&[("query", document.as_str())])
+            .send()
+            .await
+            .expect("an answer");
+        assert_ne!(response.status(), 500);
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["errors"][0]["extensions"]["code"].is_string(),
+            "{body}"
+        );
+    }
+    assert!(server.child.try_wait().unwrap().is_none(), "still running");
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(server.terminate().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_configuration_stops_start_up_naming_the_setting() {
     let cases: [(&str, &str, &str); 3] = [

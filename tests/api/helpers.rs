@@ -67,6 +67,7 @@ pub struct Options {
     pub fee: FeeBps,
     pub mode: Mode,
     pub retirement_delay: std::time::Duration,
+    pub http_limits: contrail::config::HttpLimits,
 }
 
 impl Default for Options {
@@ -75,6 +76,7 @@ impl Default for Options {
             fee: FeeBps::default(),
             mode: Mode::Development,
             retirement_delay: std::time::Duration::ZERO,
+            http_limits: Default::default(),
         }
     }
 }
@@ -117,6 +119,8 @@ impl TestApp {
             fee: options.fee,
             estimate_validity: std::time::Duration::from_secs(24 * 60 * 60),
             retirement_delay: options.retirement_delay,
+            query_limits: Default::default(),
+            http_limits: options.http_limits,
         };
         let shutdown = start_server(listener, db.clone(), config.clone());
         TestApp {

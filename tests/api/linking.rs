@@ -1,14 +1,24 @@
 use serde_json::{Value, json};
 
 use crate::fixtures::emission_with_net;
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{Options, TestApp, error_code};
 use crate::on_both_databases;
 use crate::provisions::provision;
 
 on_both_databases!(
+    options = confirmed_for_an_hour;
     covers_emissions_in_proportion,
     links_idempotently_and_all_or_nothing
 );
+on_both_databases!(a_retired_provision_keeps_its_flights);
+
+/// Provisions stay `CONFIRMED` (offsetting, not yet retired) while the tests link to them.
+fn confirmed_for_an_hour() -> Options {
+    Options {
+        retirement_delay: std::time::Duration::from_secs(3_600),
+        ..Options::default()
+    }
+}
 
 async fn offsets(app: &TestApp, ids: &[&str]) -> Vec<(String, String, String)> {
     let mut result = Vec::new();
@@ -229,4 +239,56 @@ async fn links_idempotently_and_all_or_nothing(app: TestApp) {
             row("0.000", "0", "NOT_OFFSET")
         ]
     );
+}
+
+async fn a_retired_provision_keeps_its_flights(app: TestApp) {
+    app.register("G-ABCD").await;
+    let (e1, e2) = (
+        emission_with_net(&app, "G-ABCD", 1_000).await,
+        emission_with_net(&app, "G-ABCD", 1_000).await,
+    );
+    let created = provision(
+        &app,
+        json!({ "emissionIds": [e1], "offsetPercentage": 100, "beneficiaryName": "Final" }),
+    )
+    .await;
+    assert_eq!(created["provision"]["status"], "RETIRED");
+    let id = created["provision"]["id"].clone();
+    let page_url = created["certificateUrl"].as_str().unwrap().to_owned();
+    let page = || async {
+        app.client()
+            .get(&page_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = page().await;
+
+    let link = "mutation($p: ID!, $e: [ID!]!) { linkEmissionsToProvision(input: { provisionId: $p, emissionIds: $e }) { provision { id } } }";
+    let body = app.graphql(link, json!({ "p": id, "e": [e2] })).await;
+    assert_eq!(error_code(&body).0, "CONFLICT", "{body}");
+    let body = app.graphql(link, json!({ "p": id, "e": [e1, e2] })).await;
+    assert_eq!(error_code(&body).0, "CONFLICT", "{body}");
+    // Linking what is linked already changes nothing: a retry stays safe.
+    app.ok(link, json!({ "p": id, "e": [e1] })).await;
+
+    let unlink = "mutation($p: ID!, $e: ID!) { unlinkEmissionFromProvision(input: { provisionId: $p, emissionId: $e }) { provision { id } } }";
+    let body = app.graphql(unlink, json!({ "p": id, "e": e1 })).await;
+    assert_eq!(error_code(&body).0, "CONFLICT", "{body}");
+
+    assert_eq!(
+        provision_emissions(&app, &id).await,
+        std::slice::from_ref(&e1)
+    );
+    assert_eq!(
+        offsets(&app, &[&e1, &e2]).await,
+        [
+            row("1000.000", "100", "OFFSET"),
+            row("0.000", "0", "NOT_OFFSET")
+        ]
+    );
+    assert_eq!(page().await, before, "the issued certificate is unchanged");
 }

@@ -10,6 +10,7 @@ mod certificates;
 mod emissions;
 mod estimates;
 mod fleet;
+mod hostile;
 mod invoices;
 mod isolation;
 mod lifecycle;
