@@ -1,8 +1,7 @@
-//! Database connection, migrations and reference-data seeding, for SQLite and PostgreSQL alike.
+//! Database connections and write transactions, for SQLite and PostgreSQL alike.
 
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -35,13 +34,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.max_connections(POSTGRES_POOL_SIZE);
     }
     Database::connect(options).await
-}
-
-/// Applies pending migrations and refreshes reference data; safe to run on every start and
-/// from several instances at once (seeding is idempotent).
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await?;
-    crate::catalog::seed(db).await
 }
 
 /// Starts a transaction that writes. On SQLite it takes the write lock at `BEGIN`, so two

@@ -1,9 +1,6 @@
-//! The application's error: every domain operation and resolver returns it, and it is turned
-//! into a GraphQL error with `extensions.code` in exactly one place, below.
+//! The domain's error, and how messages quote what a client sent.
 
 use std::sync::Arc;
-
-use async_graphql::ErrorExtensions;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -22,30 +19,56 @@ pub fn quote(input: &str) -> String {
     }
 }
 
-/// What went wrong, in terms a client can act on. Deliberately not `Display`: the only way out
-/// to a client is the mapping to `async_graphql::Error`, which keeps internals out of messages.
-#[derive(Debug, Clone)]
+/// What went wrong in a domain operation, in the domain's terms. The API layer maps each
+/// variant to an `extensions.code` (and an [`Input`] to the name of the field a client sent);
+/// the command line prints it with its cause.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
-    /// An input field is malformed or out of range.
-    BadUserInput {
-        field: String,
-        message: String,
-    },
-    Unauthenticated(&'static str),
+    /// A value the caller gave is unusable for this operation.
+    #[error("{input}: {reason}")]
+    InvalidInput { input: Input, reason: String },
     /// The record does not exist, or belongs to another organization (never revealed).
+    #[error("{0} not found")]
     NotFound(String),
+    #[error("{0}")]
     Conflict(String),
-    QuoteExpired(String),
+    /// A quote or estimate whose price no longer holds.
+    #[error("{0}")]
+    Expired(String),
+    #[error("{0}")]
     InsufficientSupply(String),
-    /// Anything the client cannot fix; logged with its cause, answered without it.
+    /// Anything the caller cannot fix; its cause is logged, never shown to a client.
+    #[error("internal error: {0}")]
     Internal(Arc<dyn std::error::Error + Send + Sync>),
 }
 
+/// The inputs domain operations judge (beyond what parsing at the edge already checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    AircraftModel,
+    OrganizationName,
+    /// A quantity of credits, given in tonnes.
+    Quantity,
+    /// Emissions a quantity is derived from.
+    Emissions,
+}
+
+impl std::fmt::Display for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Input::AircraftModel => "aircraft model",
+            Input::OrganizationName => "organization name",
+            Input::Quantity => "quantity",
+            Input::Emissions => "emissions",
+        })
+    }
+}
+
 impl Error {
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::BadUserInput {
-            field: field.into(),
-            message: message.into(),
+    pub fn invalid(input: Input, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            input,
+            reason: reason.into(),
         }
     }
 
@@ -63,32 +86,6 @@ impl Error {
 
     pub fn internal(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
         Error::Internal(Arc::new(cause))
-    }
-
-    /// The `extensions.code` clients switch on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::BadUserInput { .. } => "BAD_USER_INPUT",
-            Error::Unauthenticated(_) => "UNAUTHENTICATED",
-            Error::NotFound(_) => "NOT_FOUND",
-            Error::Conflict(_) => "CONFLICT",
-            Error::QuoteExpired(_) => "QUOTE_EXPIRED",
-            Error::InsufficientSupply(_) => "INSUFFICIENT_SUPPLY",
-            Error::Internal(_) => "INTERNAL_SERVER_ERROR",
-        }
-    }
-
-    /// The message a client sees.
-    pub fn message(&self) -> String {
-        match self {
-            Error::BadUserInput { field, message } => format!("{field}: {message}"),
-            Error::Unauthenticated(message) => (*message).to_owned(),
-            Error::NotFound(what) => format!("{what} not found"),
-            Error::Conflict(message)
-            | Error::QuoteExpired(message)
-            | Error::InsufficientSupply(message) => message.clone(),
-            Error::Internal(_) => "internal server error".to_owned(),
-        }
     }
 }
 
@@ -129,21 +126,6 @@ pub fn shorten_quotes(message: &str) -> String {
 impl From<sea_orm::DbErr> for Error {
     fn from(error: sea_orm::DbErr) -> Self {
         Error::internal(error)
-    }
-}
-
-/// The one mapping from [`Error`] to what a GraphQL client receives.
-impl From<Error> for async_graphql::Error {
-    fn from(error: Error) -> Self {
-        if let Error::Internal(cause) = &error {
-            tracing::error!(error = %cause, "internal error while resolving a request");
-        }
-        async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
-            extensions.set("code", error.code());
-            if let Error::BadUserInput { field, .. } = &error {
-                extensions.set("field", field.as_str());
-            }
-        })
     }
 }
 

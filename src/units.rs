@@ -8,6 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
+use sea_orm::{ActiveEnum, DeriveActiveEnum, EnumIter, Iterable};
 
 const GRAMS_PER_KG: i64 = 1_000;
 const GRAMS_PER_TONNE: i64 = 1_000_000;
@@ -120,47 +121,34 @@ impl std::iter::Sum for Grams {
 }
 
 /// An ISO 4217 currency the platform prices in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Currency {
+    #[sea_orm(string_value = "USD")]
     Usd,
+    #[sea_orm(string_value = "EUR")]
     Eur,
+    #[sea_orm(string_value = "GBP")]
     Gbp,
+    #[sea_orm(string_value = "CHF")]
     Chf,
+    #[sea_orm(string_value = "CAD")]
     Cad,
+    #[sea_orm(string_value = "AUD")]
     Aud,
+    #[sea_orm(string_value = "SEK")]
     Sek,
+    #[sea_orm(string_value = "NOK")]
     Nok,
+    #[sea_orm(string_value = "DKK")]
     Dkk,
+    #[sea_orm(string_value = "JPY")]
     Jpy,
 }
 
 impl Currency {
-    const ALL: [Currency; 10] = [
-        Currency::Usd,
-        Currency::Eur,
-        Currency::Gbp,
-        Currency::Chf,
-        Currency::Cad,
-        Currency::Aud,
-        Currency::Sek,
-        Currency::Nok,
-        Currency::Dkk,
-        Currency::Jpy,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Currency::Usd => "USD",
-            Currency::Eur => "EUR",
-            Currency::Gbp => "GBP",
-            Currency::Chf => "CHF",
-            Currency::Cad => "CAD",
-            Currency::Aud => "AUD",
-            Currency::Sek => "SEK",
-            Currency::Nok => "NOK",
-            Currency::Dkk => "DKK",
-            Currency::Jpy => "JPY",
-        }
+    pub fn code(self) -> String {
+        self.to_value()
     }
 
     /// Decimal places of the minor unit (ISO 4217).
@@ -176,23 +164,20 @@ impl FromStr for Currency {
     type Err = String;
     fn from_str(code: &str) -> Result<Self, String> {
         let code = code.trim().to_ascii_uppercase();
-        Currency::ALL
-            .into_iter()
-            .find(|currency| currency.code() == code)
-            .ok_or_else(|| {
-                let known: Vec<_> = Currency::ALL.iter().map(|c| c.code()).collect();
-                format!(
-                    "unsupported currency {} (supported: {})",
-                    crate::error::quote(&code),
-                    known.join(", ")
-                )
-            })
+        Currency::try_from_value(&code).map_err(|_| {
+            let known: Vec<String> = Currency::iter().map(Currency::code).collect();
+            format!(
+                "unsupported currency {} (supported: {})",
+                crate::error::quote(&code),
+                known.join(", ")
+            )
+        })
     }
 }
 
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+        f.write_str(&self.code())
     }
 }
 

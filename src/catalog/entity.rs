@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use super::{AircraftCategory, EngineType};
+use crate::fuel::FuelType;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "aircraft_models")]
 pub struct Model {
@@ -7,10 +10,10 @@ pub struct Model {
     pub code: String,
     pub manufacturer: String,
     pub name: String,
-    pub category: String,
-    pub engine: String,
+    pub category: AircraftCategory,
+    pub engine: EngineType,
     pub fuel_burn_milli_us_gal_per_hour: i64,
-    pub default_fuel_type: String,
+    pub default_fuel_type: FuelType,
     /// Space-separated published figures (US gal/h), one per source.
     pub figures: String,
     /// Space-separated brochure URLs, one per figure.

@@ -2,34 +2,49 @@
 //! sources and seeded into the database.
 
 pub mod entity;
-pub mod graphql;
 
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, DeriveActiveEnum, EntityTrait, EnumIter, QueryFilter,
+    QueryOrder, Set,
+};
 use serde::Deserialize;
 
-use crate::emissions::methodology::{FuelBurn, FuelType};
 use crate::error::Result;
+use crate::fuel::{FuelBurn, FuelType};
 
 const CATALOG_CSV: &str = include_str!("../../data/aircraft_models.csv");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AircraftCategory {
+    #[sea_orm(string_value = "TURBOPROP")]
     Turboprop,
+    #[sea_orm(string_value = "VERY_LIGHT_JET")]
     VeryLightJet,
+    #[sea_orm(string_value = "LIGHT_JET")]
     LightJet,
+    #[sea_orm(string_value = "MIDSIZE_JET")]
     MidsizeJet,
+    #[sea_orm(string_value = "SUPER_MIDSIZE_JET")]
     SuperMidsizeJet,
+    #[sea_orm(string_value = "LARGE_JET")]
     LargeJet,
+    #[sea_orm(string_value = "ULTRA_LONG_RANGE_JET")]
     UltraLongRangeJet,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EngineType {
+    #[sea_orm(string_value = "TURBOPROP")]
     Turboprop,
+    #[sea_orm(string_value = "JET")]
     Jet,
 }
 
@@ -54,29 +69,25 @@ pub struct AircraftModel {
     pub data_quality: String,
 }
 
-impl AircraftModel {
-    pub fn from_row(row: entity::Model) -> Result<Self, DbErr> {
-        let corrupt =
-            |what: &str| DbErr::Custom(format!("aircraft model {}: bad {what}", row.code));
+/// The catalog is written only by [`seed`] from the shipped CSV, whose figures and sources a
+/// test checks, so every stored row reads back.
+impl From<entity::Model> for AircraftModel {
+    fn from(row: entity::Model) -> Self {
         let sources = row
             .figures
             .split_whitespace()
             .zip(row.sources.split_whitespace())
-            .map(|(figure, url)| {
-                Ok(Source {
-                    us_gallons_per_hour: Decimal::from_str(figure)
-                        .map_err(|_| corrupt("figure"))?,
+            .filter_map(|(figure, url)| {
+                Some(Source {
+                    us_gallons_per_hour: Decimal::from_str(figure).ok()?,
                     url: url.to_owned(),
                 })
             })
-            .collect::<Result<_, DbErr>>()?;
-        Ok(AircraftModel {
-            category: parse_name(&row.category).ok_or_else(|| corrupt("category"))?,
-            engine: parse_name(&row.engine).ok_or_else(|| corrupt("engine"))?,
-            default_fuel_type: row
-                .default_fuel_type
-                .parse()
-                .map_err(|_| corrupt("fuel type"))?,
+            .collect();
+        AircraftModel {
+            category: row.category,
+            engine: row.engine,
+            default_fuel_type: row.default_fuel_type,
             fuel_burn: FuelBurn(row.fuel_burn_milli_us_gal_per_hour),
             sources,
             code: row.code,
@@ -84,16 +95,8 @@ impl AircraftModel {
             name: row.name,
             retrieved: row.retrieved,
             data_quality: row.data_quality,
-        })
+        }
     }
-}
-
-/// Parses a SCREAMING_SNAKE name as the GraphQL enum spells it.
-fn parse_name<T: async_graphql::resolver_utils::EnumType + Copy>(name: &str) -> Option<T> {
-    T::items()
-        .iter()
-        .find(|item| item.name == name)
-        .map(|item| item.value)
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,8 +104,8 @@ struct CsvRow {
     icao_type: String,
     manufacturer: String,
     model: String,
-    category: String,
-    engine: String,
+    category: AircraftCategory,
+    engine: EngineType,
     us_gal_per_hour: Decimal,
     figures: String,
     sources: String,
@@ -129,7 +132,7 @@ fn catalog_rows() -> Vec<entity::Model> {
                 engine: row.engine,
                 fuel_burn_milli_us_gal_per_hour: i64::try_from(milli).expect("fuel burn fits"),
                 // Turboprops and jets alike burn jet fuel; Jet A is the common grade.
-                default_fuel_type: FuelType::JetA.as_str().to_owned(),
+                default_fuel_type: FuelType::JetA,
                 figures: row.figures,
                 sources: row.sources,
                 retrieved: row.retrieved,
@@ -196,7 +199,7 @@ pub async fn find(db: &impl ConnectionTrait, code: &str) -> Result<Option<Aircra
         return Ok(None);
     };
     let row = entity::Entity::find_by_id(code).one(db).await?;
-    Ok(row.map(AircraftModel::from_row).transpose()?)
+    Ok(row.map(AircraftModel::from))
 }
 
 pub async fn find_many(db: &impl ConnectionTrait, codes: &[String]) -> Result<Vec<AircraftModel>> {
@@ -204,10 +207,7 @@ pub async fn find_many(db: &impl ConnectionTrait, codes: &[String]) -> Result<Ve
         .filter(entity::Column::Code.is_in(codes.iter().cloned()))
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(AircraftModel::from_row)
-        .collect::<Result<_, _>>()?)
+    Ok(rows.into_iter().map(AircraftModel::from).collect())
 }
 
 /// Models in a category and/or whose code, manufacturer or name contains `search`
@@ -219,15 +219,14 @@ pub async fn list(
 ) -> Result<Vec<AircraftModel>> {
     let mut query = entity::Entity::find().order_by_asc(entity::Column::Code);
     if let Some(category) = category {
-        let name = category_name(category);
-        query = query.filter(entity::Column::Category.eq(name));
+        query = query.filter(entity::Column::Category.eq(category));
     }
-    let models = query
+    let models: Vec<AircraftModel> = query
         .all(db)
         .await?
         .into_iter()
-        .map(AircraftModel::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(AircraftModel::from)
+        .collect();
     let Some(needle) = search
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -246,15 +245,6 @@ pub async fn list(
         .collect())
 }
 
-fn category_name(category: AircraftCategory) -> &'static str {
-    use async_graphql::resolver_utils::EnumType;
-    AircraftCategory::items()
-        .iter()
-        .find(|item| item.value == category)
-        .map(|item| item.name)
-        .expect("every category has a name")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,7 +254,14 @@ mod tests {
         let rows = catalog_rows();
         assert_eq!(rows.len(), 69);
         for row in rows {
-            let model = AircraftModel::from_row(row).unwrap();
+            let figures = row.figures.split_whitespace().count();
+            let model = AircraftModel::from(row);
+            assert_eq!(
+                model.sources.len(),
+                figures,
+                "{} figures read back",
+                model.code
+            );
             assert!(!model.sources.is_empty(), "{} has sources", model.code);
             assert!(model.sources.iter().all(|s| s.url.starts_with("https://")));
         }
@@ -277,7 +274,7 @@ mod tests {
             .find(|row| row.code == "E55P")
             .unwrap();
         assert_eq!(row.fuel_burn_milli_us_gal_per_hour, 179_000);
-        let model = AircraftModel::from_row(row).unwrap();
+        let model = AircraftModel::from(row);
         assert_eq!(model.category, AircraftCategory::LightJet);
         assert_eq!(model.fuel_burn.us_gallons_per_hour().to_string(), "179");
     }

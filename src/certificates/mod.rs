@@ -2,75 +2,37 @@
 //! credits are retired, `ISSUED` after, `VOID` if the provision is cancelled.
 
 pub mod entity;
-pub mod graphql;
-pub mod page;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, DeriveActiveEnum, EntityTrait, EnumIter,
+    QueryFilter, Set,
 };
 
 use crate::error::{Error, Result};
-use crate::provisions::ProvisionId;
+use crate::ids::{CertificateId, ProvisionId};
 use entity::{certificate, counter};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum CertificateStatus {
+    /// The credits are allocated and being retired.
+    #[sea_orm(string_value = "PENDING")]
     Pending,
+    /// The credits are retired.
+    #[sea_orm(string_value = "ISSUED")]
     Issued,
+    /// The provision was cancelled; nothing was retired.
+    #[sea_orm(string_value = "VOID")]
     Void,
 }
 
-impl CertificateStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            CertificateStatus::Pending => "PENDING",
-            CertificateStatus::Issued => "ISSUED",
-            CertificateStatus::Void => "VOID",
-        }
-    }
+pub type Certificate = certificate::Model;
 
-    fn parse(value: &str) -> Option<Self> {
-        [
-            CertificateStatus::Pending,
-            CertificateStatus::Issued,
-            CertificateStatus::Void,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == value)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Certificate {
-    pub id: i64,
-    pub provision_id: ProvisionId,
-    pub public_id: String,
-    pub number: String,
-    pub status: CertificateStatus,
-    pub created_at: DateTime<Utc>,
-    pub issued_at: Option<DateTime<Utc>>,
-    pub voided_at: Option<DateTime<Utc>>,
-}
-
-impl Certificate {
-    fn from_row(row: certificate::Model) -> Result<Self, DbErr> {
-        Ok(Certificate {
-            status: CertificateStatus::parse(&row.status)
-                .ok_or_else(|| DbErr::Custom(format!("certificate {}: bad status", row.id)))?,
-            id: row.id,
-            provision_id: ProvisionId(row.provision_id),
-            public_id: row.public_id,
-            number: row.number,
-            created_at: row.created_at,
-            issued_at: row.issued_at,
-            voided_at: row.voided_at,
-        })
-    }
-
+impl certificate::Model {
     /// Where the public page lives.
     pub fn url(&self, public_url: &str) -> String {
         format!("{public_url}/certificates/{}", self.public_id)
@@ -105,10 +67,10 @@ pub async fn create(
         .ok_or_else(|| Error::internal(DbErr::Custom("no certificate number".into())))?;
     let number: i64 = row.try_get("", "last_number")?;
     let row = certificate::ActiveModel {
-        provision_id: Set(provision.0),
+        provision_id: Set(provision),
         public_id: Set(random_public_id()?),
         number: Set(format!("CTR-{year}-{number:06}")),
-        status: Set(CertificateStatus::Pending.as_str().to_owned()),
+        status: Set(CertificateStatus::Pending),
         created_at: Set(now),
         issued_at: Set(None),
         voided_at: Set(None),
@@ -116,7 +78,7 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    Ok(Certificate::from_row(row)?)
+    Ok(row)
 }
 
 fn random_public_id() -> Result<String> {
@@ -133,9 +95,9 @@ pub async fn settle(
     at: DateTime<Utc>,
 ) -> Result<()> {
     let mut update = certificate::Entity::update_many()
-        .col_expr(certificate::Column::Status, Expr::value(status.as_str()))
-        .filter(certificate::Column::ProvisionId.eq(provision.0))
-        .filter(certificate::Column::Status.eq(CertificateStatus::Pending.as_str()));
+        .col_expr(certificate::Column::Status, Expr::value(status))
+        .filter(certificate::Column::ProvisionId.eq(provision))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Pending));
     update = match status {
         CertificateStatus::Issued => {
             update.col_expr(certificate::Column::IssuedAt, Expr::value(at))
@@ -171,27 +133,19 @@ pub async fn find_by_public_id(
         .filter(certificate::Column::PublicId.eq(public_id))
         .one(db)
         .await?;
-    Ok(row.map(Certificate::from_row).transpose()?)
+    Ok(row)
 }
 
-pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Certificate>> {
-    Ok(certificate::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Certificate::from_row)
-        .transpose()?)
+pub async fn find(db: &impl ConnectionTrait, id: CertificateId) -> Result<Option<Certificate>> {
+    Ok(certificate::Entity::find_by_id(id).one(db).await?)
 }
 
 pub async fn for_provisions(
     db: &impl ConnectionTrait,
     provisions: &[ProvisionId],
 ) -> Result<Vec<Certificate>> {
-    let rows = certificate::Entity::find()
-        .filter(certificate::Column::ProvisionId.is_in(provisions.iter().map(|id| id.0)))
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::ProvisionId.is_in(provisions.iter().copied()))
         .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(Certificate::from_row)
-        .collect::<Result<_, _>>()?)
+        .await?)
 }

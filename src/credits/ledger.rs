@@ -9,19 +9,17 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use super::Listing;
 use super::entity::{batch, free_range, listing};
-use super::{Listing, ListingId};
 use crate::error::{Error, Result};
+use crate::ids::{BatchId, ListingId};
 use crate::units::Grams;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct BatchId(pub i64);
 
 #[derive(Debug, Clone)]
 pub struct Batch {
@@ -35,8 +33,8 @@ pub struct Batch {
 impl From<batch::Model> for Batch {
     fn from(row: batch::Model) -> Self {
         Batch {
-            id: BatchId(row.id),
-            listing_id: ListingId(row.listing_id),
+            id: row.id,
+            listing_id: row.listing_id,
             serial_prefix: row.serial_prefix,
             vintage: row.vintage,
             quantity: Grams::new(row.quantity_grams),
@@ -69,7 +67,7 @@ pub struct NewBatch {
 pub async fn add_batch(txn: &DatabaseTransaction, new: NewBatch) -> Result<BatchId> {
     lock_listing(txn, new.listing).await?;
     let row = batch::ActiveModel {
-        listing_id: Set(new.listing.0),
+        listing_id: Set(new.listing),
         serial_prefix: Set(new.serial_prefix.clone()),
         vintage: Set(new.vintage),
         quantity_grams: Set(new.quantity.get()),
@@ -96,17 +94,17 @@ pub async fn add_batch(txn: &DatabaseTransaction, new: NewBatch) -> Result<Batch
     }
     .insert(txn)
     .await?;
-    Ok(BatchId(row.id))
+    Ok(row.id)
 }
 
 /// Locks a listing for a change to its supply, for the rest of the transaction.
 pub async fn lock_listing(txn: &DatabaseTransaction, id: ListingId) -> Result<Listing> {
-    let row = listing::Entity::find_by_id(id.0)
+    let row = listing::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
         .await?
         .ok_or_else(|| Error::not_found("Listing"))?;
-    Ok(Listing::from_row(row)?)
+    Ok(row.into())
 }
 
 /// The listing's free ranges in allocation order: oldest vintage first, then batch, then gram.
@@ -115,12 +113,12 @@ async fn free_ranges(
     listing: ListingId,
 ) -> Result<Vec<(batch::Model, free_range::Model)>> {
     let batches = batch::Entity::find()
-        .filter(batch::Column::ListingId.eq(listing.0))
+        .filter(batch::Column::ListingId.eq(listing))
         .order_by_asc(batch::Column::Vintage)
         .order_by_asc(batch::Column::Id)
         .all(txn)
         .await?;
-    let mut ranges: HashMap<i64, Vec<free_range::Model>> = HashMap::new();
+    let mut ranges: HashMap<BatchId, Vec<free_range::Model>> = HashMap::new();
     for range in free_range::Entity::find()
         .filter(free_range::Column::BatchId.is_in(batches.iter().map(|batch| batch.id)))
         .order_by_asc(free_range::Column::StartGram)
@@ -166,7 +164,7 @@ pub async fn allocate(
         }
         let take = Ord::min(remaining, range.end_gram - range.start_gram);
         taken.push(GramRange {
-            batch: BatchId(batch.id),
+            batch: batch.id,
             start: range.start_gram,
             end: range.start_gram + take,
         });
@@ -189,7 +187,7 @@ pub async fn release(txn: &DatabaseTransaction, ranges: &[GramRange]) -> Result<
         return Ok(());
     }
     let rows = ranges.iter().map(|range| free_range::ActiveModel {
-        batch_id: Set(range.batch.0),
+        batch_id: Set(range.batch),
         start_gram: Set(range.start),
         end_gram: Set(range.end),
         ..Default::default()
@@ -203,37 +201,25 @@ pub async fn available(
     db: &impl ConnectionTrait,
     listings: &[ListingId],
 ) -> Result<HashMap<ListingId, Grams>> {
-    let query = Query::select()
-        .expr_as(
-            Expr::col((batch::Entity, batch::Column::ListingId)),
-            Alias::new("listing_id"),
-        )
+    let free: Vec<(ListingId, i64)> = free_range::Entity::find()
+        .select_only()
+        .column(batch::Column::ListingId)
         // PostgreSQL sums BIGINT to NUMERIC; the cast keeps one column type on both databases.
-        .expr_as(
+        .column_as(
             Expr::cust(
                 "CAST(SUM(credit_free_ranges.end_gram - credit_free_ranges.start_gram) AS BIGINT)",
             ),
-            Alias::new("free_grams"),
+            "free_grams",
         )
-        .from(free_range::Entity)
-        .inner_join(
-            batch::Entity,
-            Expr::col((batch::Entity, batch::Column::Id))
-                .equals((free_range::Entity, free_range::Column::BatchId)),
-        )
-        .and_where(
-            Expr::col((batch::Entity, batch::Column::ListingId))
-                .is_in(listings.iter().map(|id| id.0)),
-        )
-        .group_by_col((batch::Entity, batch::Column::ListingId))
-        .to_owned();
+        .inner_join(batch::Entity)
+        .filter(batch::Column::ListingId.is_in(listings.iter().copied()))
+        .group_by(batch::Column::ListingId)
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut available: HashMap<ListingId, Grams> =
         listings.iter().map(|id| (*id, Grams::ZERO)).collect();
-    for row in db.query_all(&query).await? {
-        let listing: i64 = row.try_get("", "listing_id")?;
-        let grams: i64 = row.try_get("", "free_grams")?;
-        available.insert(ListingId(listing), Grams::new(grams));
-    }
+    available.extend(free.into_iter().map(|(id, grams)| (id, Grams::new(grams))));
     Ok(available)
 }
 
@@ -243,14 +229,14 @@ pub async fn list_batches(
 ) -> Result<Vec<Batch>> {
     let mut select = batch::Entity::find().order_by_asc(batch::Column::Id);
     if let Some(listing) = listing {
-        select = select.filter(batch::Column::ListingId.eq(listing.0));
+        select = select.filter(batch::Column::ListingId.eq(listing));
     }
     Ok(select.all(db).await?.into_iter().map(Into::into).collect())
 }
 
 pub async fn find_batches(db: &impl ConnectionTrait, ids: &[BatchId]) -> Result<Vec<Batch>> {
     let rows = batch::Entity::find()
-        .filter(batch::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .filter(batch::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())

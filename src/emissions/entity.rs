@@ -1,18 +1,22 @@
 pub mod estimate {
     use sea_orm::entity::prelude::*;
 
+    use crate::fuel::{FuelType, SafPathway};
+    use crate::ids::{AircraftId, EstimateId, ListingId, OrganizationId};
+    use crate::units::Currency;
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "emission_estimates")]
     pub struct Model {
         #[sea_orm(primary_key)]
-        pub id: i64,
-        pub organization_id: i64,
-        pub aircraft_id: i64,
+        pub id: EstimateId,
+        pub organization_id: OrganizationId,
+        pub aircraft_id: AircraftId,
         pub model_code: String,
         pub duration_minutes: i32,
-        pub fuel_type: String,
+        pub fuel_type: FuelType,
         pub saf_blend_bps: i32,
-        pub saf_pathway: Option<String>,
+        pub saf_pathway: Option<SafPathway>,
         pub methodology_version: String,
         pub fuel_burn_milli_us_gal_per_hour: i64,
         pub emission_factor_milli: i32,
@@ -22,9 +26,9 @@ pub mod estimate {
         pub saf_reduction_grams: i64,
         pub net_co2_grams: i64,
         pub created_at: DateTimeUtc,
-        pub listing_id: i64,
+        pub listing_id: ListingId,
         pub unit_price_minor: i64,
-        pub currency: String,
+        pub currency: Currency,
         pub fee_bps: i32,
         pub expires_at: DateTimeUtc,
     }
@@ -38,18 +42,22 @@ pub mod estimate {
 pub mod emission {
     use sea_orm::entity::prelude::*;
 
+    use crate::fleet::TailNumber;
+    use crate::fuel::{FuelType, SafPathway};
+    use crate::ids::{AircraftId, EmissionId, EstimateId, OrganizationId};
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "emissions")]
     pub struct Model {
         #[sea_orm(primary_key)]
-        pub id: i64,
-        pub organization_id: i64,
-        pub aircraft_id: i64,
+        pub id: EmissionId,
+        pub organization_id: OrganizationId,
+        pub aircraft_id: AircraftId,
         pub model_code: String,
         pub duration_minutes: i32,
-        pub fuel_type: String,
+        pub fuel_type: FuelType,
         pub saf_blend_bps: i32,
-        pub saf_pathway: Option<String>,
+        pub saf_pathway: Option<SafPathway>,
         pub methodology_version: String,
         pub fuel_burn_milli_us_gal_per_hour: i64,
         pub emission_factor_milli: i32,
@@ -59,8 +67,8 @@ pub mod emission {
         pub saf_reduction_grams: i64,
         pub net_co2_grams: i64,
         pub created_at: DateTimeUtc,
-        pub estimate_id: Option<i64>,
-        pub tail_number: String,
+        pub estimate_id: Option<EstimateId>,
+        pub tail_number: TailNumber,
         pub departed_at: Option<DateTimeUtc>,
         pub origin: Option<String>,
         pub destination: Option<String>,

@@ -1,16 +1,21 @@
 use sea_orm::entity::prelude::*;
 
+use super::TailNumber;
+use crate::fuel::FuelType;
+use crate::ids::{AircraftId, OrganizationId};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "aircraft")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
-    pub organization_id: i64,
-    pub tail_number: String,
+    pub id: AircraftId,
+    pub organization_id: OrganizationId,
+    pub tail_number: TailNumber,
     pub model_code: String,
-    pub fuel_type: String,
+    pub fuel_type: FuelType,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when it left the fleet but its flights keep it on the books.
     pub archived_at: Option<DateTimeUtc>,
 }
 

@@ -2,8 +2,11 @@
 
 use std::fmt;
 
+use sea_orm::DeriveValueType;
+
 /// A registration in canonical form: upper case, no spaces, e.g. `N123AB`, `G-ABCD`, `VH-ABC`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Stored as such: only [`TailNumber::parse`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, DeriveValueType)]
 pub struct TailNumber(String);
 
 const MAX_LEN: usize = 10;
@@ -36,11 +39,6 @@ impl TailNumber {
                 crate::error::quote(input.trim())
             ))
         }
-    }
-
-    /// A stored value, canonical already.
-    pub fn from_stored(tail: String) -> TailNumber {
-        TailNumber(tail)
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,11 +1,13 @@
 pub mod organization {
     use sea_orm::entity::prelude::*;
 
+    use crate::ids::OrganizationId;
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "organizations")]
     pub struct Model {
         #[sea_orm(primary_key)]
-        pub id: i64,
+        pub id: OrganizationId,
         pub name: String,
         pub created_at: DateTimeUtc,
     }
@@ -19,12 +21,14 @@ pub mod organization {
 pub mod api_key {
     use sea_orm::entity::prelude::*;
 
+    use crate::ids::OrganizationId;
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "api_keys")]
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
-        pub organization_id: i64,
+        pub organization_id: OrganizationId,
         /// SHA-256 of the whole key, hex: the key itself is never stored.
         pub key_hash: String,
         /// The first characters, to tell keys apart in logs and listings.

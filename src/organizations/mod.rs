@@ -10,12 +10,9 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Input, Result};
+use crate::ids::OrganizationId;
 use entity::{api_key, organization};
-
-/// The tenant every fleet, emission and provision belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OrganizationId(pub i64);
 
 const KEY_PREFIX: &str = "ctr_";
 /// 32 random bytes: 43 URL-safe characters after the prefix.
@@ -28,19 +25,20 @@ pub struct IssuedKey {
 }
 
 pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<IssuedKey> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::bad_input("name", "must be 1 to 200 characters"));
+    let name = crate::units::parse_text(name, 200, false)
+        .map_err(|reason| Error::invalid(Input::OrganizationName, reason))?;
+    if name.is_empty() {
+        return Err(Error::invalid(Input::OrganizationName, "must not be empty"));
     }
     let now = Utc::now();
     let organization = organization::ActiveModel {
-        name: Set(name.to_owned()),
+        name: Set(name),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    let organization_id = OrganizationId(organization.id);
+    let organization_id = organization.id;
     let secret = issue_key(db, organization_id).await?;
     Ok(IssuedKey {
         organization_id,
@@ -53,7 +51,7 @@ async fn issue_key(db: &impl ConnectionTrait, organization_id: OrganizationId) -
     getrandom::fill(&mut random).map_err(|error| Error::internal(std::io::Error::other(error)))?;
     let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(random));
     api_key::ActiveModel {
-        organization_id: Set(organization_id.0),
+        organization_id: Set(organization_id),
         key_hash: Set(hash_key(&secret)),
         prefix: Set(secret[..KEY_PREFIX.len() + 6].to_owned()),
         created_at: Set(Utc::now()),
@@ -83,7 +81,7 @@ pub async fn authenticate(
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
         .await?;
-    Ok(key.map(|key| OrganizationId(key.organization_id)))
+    Ok(key.map(|key| key.organization_id))
 }
 
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {

@@ -1,19 +1,23 @@
 pub mod provision {
     use sea_orm::entity::prelude::*;
 
+    use super::super::{Billing, ProvisionStatus};
+    use crate::ids::{ListingId, OrganizationId, ProvisionId};
+    use crate::units::Currency;
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "provisions")]
     pub struct Model {
         #[sea_orm(primary_key)]
-        pub id: i64,
-        pub organization_id: i64,
-        pub listing_id: i64,
-        pub status: String,
-        pub billing: String,
+        pub id: ProvisionId,
+        pub organization_id: OrganizationId,
+        pub listing_id: ListingId,
+        pub status: ProvisionStatus,
+        pub billing: Billing,
         pub quantity_grams: i64,
         pub offset_percentage: Option<i32>,
         pub unit_price_minor: i64,
-        pub currency: String,
+        pub currency: Currency,
         pub fee_bps: i32,
         /// Total, fee included, in minor units of `currency`.
         pub price_minor: i64,
@@ -41,18 +45,46 @@ pub mod provision {
 pub mod provision_emission {
     use sea_orm::entity::prelude::*;
 
+    use crate::emissions::entity::emission;
+    use crate::ids::{EmissionId, ProvisionId};
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "provision_emissions")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
-        pub provision_id: i64,
+        pub provision_id: ProvisionId,
         #[sea_orm(primary_key, auto_increment = false)]
-        pub emission_id: i64,
+        pub emission_id: EmissionId,
         pub created_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::provision::Entity",
+            from = "Column::ProvisionId",
+            to = "super::provision::Column::Id"
+        )]
+        Provision,
+        #[sea_orm(
+            belongs_to = "emission::Entity",
+            from = "Column::EmissionId",
+            to = "emission::Column::Id"
+        )]
+        Emission,
+    }
+
+    impl Related<super::provision::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Provision.def()
+        }
+    }
+
+    impl Related<emission::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Emission.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -60,14 +92,17 @@ pub mod provision_emission {
 pub mod allocation {
     use sea_orm::entity::prelude::*;
 
+    use crate::credits::entity::batch;
+    use crate::ids::{BatchId, ProvisionId};
+
     /// Grams `[start_gram, end_gram)` of a batch, allocated to a provision.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "allocations")]
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
-        pub provision_id: i64,
-        pub batch_id: i64,
+        pub provision_id: ProvisionId,
+        pub batch_id: BatchId,
         pub start_gram: i64,
         pub end_gram: i64,
         pub created_at: DateTimeUtc,
@@ -76,7 +111,20 @@ pub mod allocation {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "batch::Entity",
+            from = "Column::BatchId",
+            to = "batch::Column::Id"
+        )]
+        Batch,
+    }
+
+    impl Related<batch::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Batch.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }

@@ -2,10 +2,11 @@
 //! a repeated request for the same provision as the same retirement.
 
 use crate::credits::ledger::GramRange;
+use crate::ids::ProvisionId;
 
 /// What to retire: a provision's allocated gram ranges, on behalf of a beneficiary.
 pub struct Retirement<'a> {
-    pub provision_id: i64,
+    pub provision_id: ProvisionId,
     pub ranges: &'a [GramRange],
     pub beneficiary_name: &'a str,
     pub retirement_message: Option<&'a str>,
@@ -30,9 +31,9 @@ impl Registry for LocalRegistry {
         if retirement.ranges.is_empty() {
             return Err(RegistryError(format!(
                 "provision {} has no credits to retire",
-                retirement.provision_id
+                retirement.provision_id.0
             )));
         }
-        Ok(format!("LOCAL-RET-{:08}", retirement.provision_id))
+        Ok(format!("LOCAL-RET-{:08}", retirement.provision_id.0))
     }
 }

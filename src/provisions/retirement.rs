@@ -1,17 +1,15 @@
 //! Retiring confirmed provisions through the registry, exactly once, from any instance.
 //!
-//! A provision is due once its `retire_after` has passed. A worker claims due provisions (on
-//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so instances never claim the same one), asks the
-//! registry to retire them, and records the result. A claim that has not finished within
-//! [`CLAIM_TIMEOUT`] (the instance died) is taken over; registries treat a repeated retirement
-//! of one provision as the same one. Due work survives restarts: it lives in the database.
+//! A provision is due once its `retire_after` has passed. The [`RetirementJob`] claims due
+//! provisions (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so instances never claim the same
+//! one), asks the registry to retire them, and records the result. A claim that has not
+//! finished within [`CLAIM_TIMEOUT`] (the instance died) is taken over; registries treat a
+//! repeated retirement of one provision as the same one.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -19,37 +17,89 @@ use sea_orm::{
 
 use super::entity::provision;
 use super::registry::{Registry, Retirement};
-use super::{ProvisionId, ProvisionStatus};
+use super::{ProvisionStatus, allocations};
 use crate::certificates::{self, CertificateStatus};
 use crate::error::{Error, Result};
+use crate::ids::ProvisionId;
+use crate::jobs::{Job, Ran, Wake};
 
 const CLAIM_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const CLAIM_BATCH: u64 = 20;
-/// The longest the worker sleeps without looking for due work.
-const MAX_IDLE: Duration = Duration::from_secs(30);
-const RETRY_AFTER: Duration = Duration::from_secs(5);
 /// How long a retirement the registry refused waits before the next attempt.
-const REGISTRY_RETRY_AFTER: Duration = Duration::from_secs(60);
+pub const REGISTRY_RETRY_AFTER: Duration = Duration::from_secs(60);
 
-/// The retirement machinery of a server instance, shared by its requests and its worker.
+/// The retirement machinery of an instance, shared by its requests and its worker.
 #[derive(Clone)]
 pub struct Retirements {
     pub registry: Arc<dyn Registry>,
-    /// Signalled when a retirement is scheduled for later, so the worker wakes for it.
-    pub scheduled: Arc<Notify>,
+    wake: Wake,
 }
 
 impl Retirements {
     pub fn new(registry: Arc<dyn Registry>) -> Self {
         Retirements {
             registry,
-            scheduled: Arc::new(Notify::new()),
+            wake: Wake::default(),
         }
     }
 
-    /// Starts this instance's worker.
-    pub fn spawn_worker(&self, db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(run_worker(db, self.clone()))
+    /// Tells the worker that a retirement was scheduled.
+    pub fn wake(&self) {
+        self.wake.wake();
+    }
+
+    /// The worker's job, to run in the background.
+    pub fn job(&self, db: DatabaseConnection) -> (RetirementJob, Wake) {
+        let job = RetirementJob {
+            db,
+            registry: self.registry.clone(),
+        };
+        (job, self.wake.clone())
+    }
+
+    /// Retires `id` now if it is due (a provision with no retirement delay is due at once).
+    pub async fn retire_if_due(&self, db: &DatabaseConnection, id: ProvisionId) -> Result<()> {
+        for claimed in claim(db, Some(id)).await? {
+            retire_claimed(db, self.registry.as_ref(), claimed).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Retires what is due, a batch at a time.
+pub struct RetirementJob {
+    db: DatabaseConnection,
+    registry: Arc<dyn Registry>,
+}
+
+#[async_trait::async_trait]
+impl Job for RetirementJob {
+    fn name(&self) -> &'static str {
+        "retirement"
+    }
+
+    async fn run_due(&self) -> Result<Ran> {
+        let claimed = claim(&self.db, None).await?;
+        for id in &claimed {
+            retire_claimed(&self.db, self.registry.as_ref(), *id).await?;
+        }
+        Ok(if claimed.len() as u64 == CLAIM_BATCH {
+            Ran::FullBatch
+        } else {
+            Ran::Caught
+        })
+    }
+
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let next: Option<Option<DateTime<Utc>>> = provision::Entity::find()
+            .select_only()
+            .expr(Expr::col(provision::Column::RetireAfter).min())
+            .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed))
+            .filter(provision::Column::RetirementClaimedAt.is_null())
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(next.flatten())
     }
 }
 
@@ -61,7 +111,7 @@ async fn claim(db: &DatabaseConnection, only: Option<ProvisionId>) -> Result<Vec
     let mut due = provision::Entity::find()
         .select_only()
         .column(provision::Column::Id)
-        .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed.as_str()))
+        .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed))
         .filter(provision::Column::RetireAfter.lte(now))
         .filter(
             Condition::any()
@@ -72,9 +122,9 @@ async fn claim(db: &DatabaseConnection, only: Option<ProvisionId>) -> Result<Vec
         .limit(CLAIM_BATCH)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     if let Some(only) = only {
-        due = due.filter(provision::Column::Id.eq(only.0));
+        due = due.filter(provision::Column::Id.eq(only));
     }
-    let ids: Vec<i64> = due.into_tuple().all(&txn).await?;
+    let ids: Vec<ProvisionId> = due.into_tuple().all(&txn).await?;
     if !ids.is_empty() {
         provision::Entity::update_many()
             .col_expr(provision::Column::RetirementClaimedAt, Expr::value(now))
@@ -83,7 +133,7 @@ async fn claim(db: &DatabaseConnection, only: Option<ProvisionId>) -> Result<Vec
             .await?;
     }
     txn.commit().await?;
-    Ok(ids.into_iter().map(ProvisionId).collect())
+    Ok(ids)
 }
 
 /// Retires one claimed provision and issues its certificate.
@@ -92,21 +142,20 @@ async fn retire_claimed(
     registry: &dyn Registry,
     id: ProvisionId,
 ) -> Result<()> {
-    let row = provision::Entity::find_by_id(id.0)
+    let row = provision::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| Error::not_found("Provision"))?;
-    let allocations = super::allocations(db, &[id])
+    let ranges: Vec<_> = allocations(db, &[id])
         .await?
         .remove(&id)
-        .unwrap_or_default();
-    let ranges: Vec<_> = allocations
-        .iter()
+        .unwrap_or_default()
+        .into_iter()
         .filter(|allocation| !allocation.released)
         .map(|allocation| allocation.range)
         .collect();
     let retirement = Retirement {
-        provision_id: id.0,
+        provision_id: id,
         ranges: &ranges,
         beneficiary_name: &row.beneficiary_name,
         retirement_message: row.retirement_message.as_deref(),
@@ -121,10 +170,10 @@ async fn retire_claimed(
             provision::Entity::update_many()
                 .col_expr(
                     provision::Column::RetirementClaimedAt,
-                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                    Expr::value(Option::<DateTime<Utc>>::None),
                 )
                 .col_expr(provision::Column::RetireAfter, Expr::value(retry_at))
-                .filter(provision::Column::Id.eq(id.0))
+                .filter(provision::Column::Id.eq(id))
                 .exec(db)
                 .await?;
             return Ok(());
@@ -135,13 +184,13 @@ async fn retire_claimed(
     let updated = provision::Entity::update_many()
         .col_expr(
             provision::Column::Status,
-            Expr::value(ProvisionStatus::Retired.as_str()),
+            Expr::value(ProvisionStatus::Retired),
         )
         .col_expr(provision::Column::RetiredAt, Expr::value(now))
         .col_expr(provision::Column::UpdatedAt, Expr::value(now))
         .col_expr(provision::Column::RegistryReference, Expr::value(reference))
-        .filter(provision::Column::Id.eq(id.0))
-        .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed.as_str()))
+        .filter(provision::Column::Id.eq(id))
+        .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed))
         .exec(&txn)
         .await?;
     if updated.rows_affected == 1 {
@@ -149,68 +198,4 @@ async fn retire_claimed(
     }
     txn.commit().await?;
     Ok(())
-}
-
-/// Retires `id` now if it is due (a provision with no retirement delay is due at once).
-pub async fn retire_if_due(
-    db: &DatabaseConnection,
-    registry: &dyn Registry,
-    id: ProvisionId,
-) -> Result<()> {
-    for claimed in claim(db, Some(id)).await? {
-        retire_claimed(db, registry, claimed).await?;
-    }
-    Ok(())
-}
-
-/// Retires every due provision; returns how many were claimed.
-pub async fn retire_due(db: &DatabaseConnection, registry: &dyn Registry) -> Result<usize> {
-    let claimed = claim(db, None).await?;
-    for id in &claimed {
-        retire_claimed(db, registry, *id).await?;
-    }
-    Ok(claimed.len())
-}
-
-/// When the next unclaimed retirement falls due, if any is scheduled.
-async fn next_due(db: &DatabaseConnection) -> Result<Option<chrono::DateTime<Utc>>> {
-    let next: Option<Option<chrono::DateTime<Utc>>> = provision::Entity::find()
-        .select_only()
-        .expr(Expr::col(provision::Column::RetireAfter).min())
-        .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed.as_str()))
-        .filter(provision::Column::RetirementClaimedAt.is_null())
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(next.flatten())
-}
-
-/// Runs until the process ends: retires what is due, then sleeps until the next retirement
-/// falls due or a new one is scheduled. [`MAX_IDLE`] bounds the sleep, so work left by
-/// another instance (or a stale claim) is picked up too.
-async fn run_worker(db: DatabaseConnection, retirements: Retirements) {
-    loop {
-        let idle = match retire_due(&db, retirements.registry.as_ref()).await {
-            Ok(claimed) if claimed as u64 == CLAIM_BATCH => continue,
-            Ok(_) => match next_due(&db).await {
-                Ok(Some(due)) => (due - Utc::now())
-                    .to_std()
-                    .unwrap_or_default()
-                    .min(MAX_IDLE),
-                Ok(None) => MAX_IDLE,
-                Err(error) => {
-                    tracing::error!(?error, "retirement worker cannot read its schedule");
-                    RETRY_AFTER
-                }
-            },
-            Err(error) => {
-                tracing::error!(?error, "retirement worker failed; retrying");
-                RETRY_AFTER
-            }
-        };
-        tokio::select! {
-            () = tokio::time::sleep(idle) => {}
-            () = retirements.scheduled.notified() => {}
-        }
-    }
 }

@@ -259,7 +259,7 @@ fn schema_command_prints_the_sdl() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        contrail::graphql::sdl()
+        contrail::api::sdl()
     );
 }
 

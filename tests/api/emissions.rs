@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{TestApp, assert_bad_inputs, error_code};
 use crate::on_both_databases;
 
 const FIGURES: &str = "id tailNumber durationMinutes fuelType fuelBurnedKg co2Kg safReductionKg netCo2Kg safBlendPercent safPathway
@@ -136,14 +136,7 @@ async fn rejects_bad_emissions_writing_nothing(app: TestApp) {
             "estimateId",
         ),
     ];
-    for (input, field) in cases {
-        let body = app.graphql(query, json!({ "input": input })).await;
-        assert_eq!(
-            error_code(&body),
-            ("BAD_USER_INPUT".to_owned(), Some(field.to_owned())),
-            "{input}"
-        );
-    }
+    assert_bad_inputs(&app, query, &cases).await;
     assert_eq!(app.count_rows("emissions").await, 0);
 }
 

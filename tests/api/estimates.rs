@@ -1,7 +1,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Options, TestApp, error_code};
+use crate::helpers::{Backend, Options, TestApp, assert_bad_inputs, error_code};
 use crate::on_both_databases;
 
 const ESTIMATE: &str = "mutation($input: EstimateEmissionInput!) { estimateEmission(input: $input) { estimate {
@@ -132,14 +132,7 @@ async fn rejects_out_of_range_input(app: TestApp) {
             "tailNumber",
         ),
     ];
-    for (input, field) in cases {
-        let body = app.graphql(ESTIMATE, json!({ "input": input })).await;
-        assert_eq!(
-            error_code(&body),
-            ("BAD_USER_INPUT".to_owned(), Some(field.to_owned())),
-            "{input}"
-        );
-    }
+    assert_bad_inputs(&app, ESTIMATE, &cases).await;
     let unknown = app
         .graphql(
             ESTIMATE,

@@ -2,11 +2,12 @@
 //! known supply. Written through the library, exactly as the server would store them.
 
 use chrono::Utc;
+use contrail::api::id::GlobalId;
 use contrail::credits::ledger::{self, NewBatch};
 use contrail::credits::{self, NewProject};
 use contrail::emissions::entity::emission;
 use contrail::fleet::TailNumber;
-use contrail::graphql::node::{NodeKind, encode};
+use contrail::fuel::FuelType;
 use contrail::units::{Currency, Grams, Money};
 use sea_orm::{ActiveModelTrait, Set};
 
@@ -21,11 +22,11 @@ pub async fn emission_with_net(app: &TestApp, tail: &str, net_kg: i64) -> String
         .expect("registered aircraft");
     let grams = net_kg * 1_000;
     let row = emission::ActiveModel {
-        organization_id: Set(app.org_a.0),
-        aircraft_id: Set(aircraft.id.0),
+        organization_id: Set(app.org_a),
+        aircraft_id: Set(aircraft.id),
         model_code: Set(aircraft.model_code.clone()),
         duration_minutes: Set(60),
-        fuel_type: Set("JET_A".into()),
+        fuel_type: Set(FuelType::JetA),
         saf_blend_bps: Set(0),
         saf_pathway: Set(None),
         methodology_version: Set("contrail-2026.1".into()),
@@ -38,7 +39,7 @@ pub async fn emission_with_net(app: &TestApp, tail: &str, net_kg: i64) -> String
         net_co2_grams: Set(grams),
         created_at: Set(Utc::now()),
         estimate_id: Set(None),
-        tail_number: Set(tail.as_str().to_owned()),
+        tail_number: Set(tail),
         departed_at: Set(Some("2026-11-02T08:30:00Z".parse().unwrap())),
         origin: Set(Some("EGLF".into())),
         destination: Set(Some("LFMN".into())),
@@ -48,7 +49,7 @@ pub async fn emission_with_net(app: &TestApp, tail: &str, net_kg: i64) -> String
     .insert(&app.db)
     .await
     .unwrap();
-    encode(NodeKind::Emission, row.id).0
+    row.id.to_id().0
 }
 
 /// A listing at `unit_price_cents` USD per tonne backed by batches of `(vintage, tonnes)`.
@@ -89,5 +90,5 @@ pub async fn listing_with_batches(
         ledger::add_batch(&txn, new).await.unwrap();
         txn.commit().await.unwrap();
     }
-    encode(NodeKind::Listing, listing.0).0
+    listing.to_id().0
 }

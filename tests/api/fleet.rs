@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{TestApp, assert_bad_inputs, error_code};
 use crate::on_both_databases;
 
 const REGISTER: &str = "mutation($input: RegisterAircraftInput!) { registerAircraft(input: $input) { aircraft { id tailNumber fuelType model { code } } } }";
@@ -64,25 +64,16 @@ async fn rejects_bad_input_writing_nothing(app: TestApp) {
             "modelCode",
         ),
     ];
-    for (input, field) in cases {
-        let body = app.graphql(REGISTER, json!({ "input": input })).await;
-        assert_eq!(
-            error_code(&body),
-            ("BAD_USER_INPUT".to_owned(), Some(field.to_owned())),
-            "{input}"
-        );
+    let answers = assert_bad_inputs(&app, REGISTER, &cases).await;
+    for ((_, field), body) in cases.iter().zip(answers) {
         assert!(
             body["errors"][0]["message"]
                 .as_str()
                 .unwrap()
                 .contains(field)
         );
-        assert_eq!(
-            app.count_rows("aircraft").await,
-            0,
-            "nothing written after {input}"
-        );
     }
+    assert_eq!(app.count_rows("aircraft").await, 0, "nothing written");
 }
 
 async fn updates_and_removes_aircraft(app: TestApp) {

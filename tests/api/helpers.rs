@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use contrail::app::App;
 use contrail::config::{Config, Mode};
+use contrail::provisions::registry::Registry;
 use contrail::units::FeeBps;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -51,11 +53,12 @@ macro_rules! on_both_databases {
 pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
+    /// The application the server runs, as the test assembled it.
+    pub app: App,
     /// API keys of two unrelated organizations.
     pub key_a: String,
     pub key_b: String,
-    pub org_a: contrail::organizations::OrganizationId,
-    config: Config,
+    pub org_a: contrail::ids::OrganizationId,
     client: reqwest::Client,
     statements: Arc<AtomicU64>,
     _database: TestDatabase,
@@ -81,12 +84,31 @@ impl Default for Options {
     }
 }
 
-impl TestApp {
-    pub async fn spawn(backend: Backend) -> TestApp {
-        Self::spawn_with(backend, Options::default()).await
+/// Assembles a [`TestApp`]: options, and fakes injected into the application.
+pub struct TestAppBuilder {
+    backend: Backend,
+    options: Options,
+    registry: Option<Arc<dyn Registry>>,
+}
+
+impl TestAppBuilder {
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
     }
 
-    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+    /// Retires credits through `registry` instead of the built-in local one.
+    pub fn registry(mut self, registry: Arc<dyn Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let TestAppBuilder {
+            backend,
+            options,
+            registry,
+        } = self;
         let database = TestDatabase::create(backend).await;
         let mut db = contrail::db::connect(database.url())
             .await
@@ -96,7 +118,7 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        contrail::db::migrate(&db).await.expect("migrate");
+        contrail::app::migrate(&db).await.expect("migrate");
         contrail::credits::seed_demo(&db)
             .await
             .expect("seed demo supply");
@@ -122,27 +144,50 @@ impl TestApp {
             query_limits: Default::default(),
             http_limits: options.http_limits,
         };
-        let shutdown = start_server(listener, db.clone(), config.clone());
+        let mut app = App::builder(db.clone(), config);
+        if let Some(registry) = registry {
+            app = app.registry(registry);
+        }
+        let app = app.build();
+        let shutdown = start_server(listener, app.clone());
         TestApp {
             address,
             db,
-
+            app,
             key_a,
             key_b,
             org_a,
-            config,
             client: reqwest::Client::new(),
             statements,
             _database: database,
             _shutdown: shutdown,
         }
     }
+}
+
+impl TestApp {
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            options: Options::default(),
+            registry: None,
+        }
+    }
+
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::builder(backend).spawn().await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+        Self::builder(backend).options(options).spawn().await
+    }
 
     /// Starts another server instance on this app's database, as after a restart or behind a
     /// load balancer; it stops when the returned sender is dropped.
     pub async fn start_another_instance(&self) -> oneshot::Sender<()> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        start_server(listener, self.db.clone(), self.config.clone())
+        let app = App::builder(self.db.clone(), (*self.app.config).clone()).build();
+        start_server(listener, app)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -212,13 +257,9 @@ impl TestApp {
     }
 }
 
-fn start_server(
-    listener: tokio::net::TcpListener,
-    db: DatabaseConnection,
-    config: Config,
-) -> oneshot::Sender<()> {
+fn start_server(listener: tokio::net::TcpListener, app: App) -> oneshot::Sender<()> {
     let (shutdown, stopped) = oneshot::channel::<()>();
-    tokio::spawn(contrail::serve(listener, db, config, async {
+    tokio::spawn(contrail::serve(listener, app, async {
         let _ = stopped.await;
     }));
     shutdown
@@ -234,6 +275,22 @@ pub fn error_code(body: &Value) -> (String, Option<String>) {
         .to_owned();
     let field = error["extensions"]["field"].as_str().map(str::to_owned);
     (code, field)
+}
+
+/// Sends `query` once per `(input, field)` case, with the case as `$input`, and asserts each is
+/// a `BAD_USER_INPUT` naming `field`; returns the answers.
+pub async fn assert_bad_inputs(app: &TestApp, query: &str, cases: &[(Value, &str)]) -> Vec<Value> {
+    let mut answers = Vec::new();
+    for (input, field) in cases {
+        let body = app.graphql(query, json!({ "input": input })).await;
+        assert_eq!(
+            error_code(&body),
+            ("BAD_USER_INPUT".to_owned(), Some((*field).to_owned())),
+            "{input}"
+        );
+        answers.push(body);
+    }
+    answers
 }
 
 static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);

@@ -323,10 +323,7 @@ async fn nul_bytes_are_refused_alike(app: TestApp) {
         Some("beneficiaryName"),
         "{body}"
     );
-    let node = contrail::graphql::node::encode(
-        contrail::graphql::node::NodeKind::AircraftModel,
-        "E55P\u{0}",
-    );
+    let node = contrail::api::id::encode(contrail::api::id::NodeKind::AircraftModel, "E55P\u{0}");
     let (_, body, _) = post(&app, None, &json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": node } })).await;
     assert_eq!(error_code(&body).0, "NOT_FOUND", "{body}");
 

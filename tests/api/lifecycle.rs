@@ -1,12 +1,13 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use contrail::provisions::registry::{LocalRegistry, Registry, RegistryError, Retirement};
-use contrail::provisions::retirement;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::fixtures::emission_with_net;
-use crate::helpers::{Options, TestApp, error_code};
+use crate::helpers::{Backend, Options, TestApp, error_code};
 use crate::on_both_databases;
 use crate::provisions::provision;
 
@@ -187,58 +188,101 @@ async fn retires_after_the_configured_delay(app: TestApp) {
     );
 }
 
-on_both_databases!(options = retire_in_an_hour; a_refused_retirement_is_retried_later);
-
-struct RefusingRegistry;
+/// A registry that refuses until told otherwise, counting the attempts it sees.
+#[derive(Default)]
+struct MaintenanceRegistry {
+    open: AtomicBool,
+    attempts: AtomicUsize,
+}
 
 #[async_trait::async_trait]
-impl Registry for RefusingRegistry {
-    async fn retire(&self, _: &Retirement<'_>) -> Result<String, RegistryError> {
-        Err(RegistryError("registry under maintenance".into()))
+impl Registry for MaintenanceRegistry {
+    async fn retire(&self, retirement: &Retirement<'_>) -> Result<String, RegistryError> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        if self.open.load(Ordering::SeqCst) {
+            LocalRegistry.retire(retirement).await
+        } else {
+            Err(RegistryError("registry under maintenance".into()))
+        }
     }
 }
 
-async fn a_refused_retirement_is_retried_later(app: TestApp) {
+#[tokio::test]
+async fn a_refused_retirement_is_retried_later_sqlite() {
+    a_refused_retirement_is_retried_later(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL skipped: TEST_DATABASE_URL is not set"
+)]
+async fn a_refused_retirement_is_retried_later_postgres() {
+    a_refused_retirement_is_retried_later(Backend::Postgres).await;
+}
+
+async fn a_refused_retirement_is_retried_later(backend: Backend) {
+    let registry = Arc::new(MaintenanceRegistry::default());
+    let app = TestApp::builder(backend)
+        .registry(registry.clone())
+        .spawn()
+        .await;
     let created = provision(
         &app,
         json!({ "quantityTonnes": "1", "beneficiaryName": "Patient" }),
     )
     .await;
-    app.db
-        .execute_unprepared("UPDATE provisions SET retire_after = created_at")
-        .await
-        .unwrap();
-    assert_eq!(
-        retirement::retire_due(&app.db, &RefusingRegistry)
-            .await
-            .unwrap(),
-        1
-    );
     let query = "query($id: ID!) { provision(id: $id) { status certificate { status } } }";
     let id = json!({ "id": created["provision"]["id"] });
     assert_eq!(
         app.ok(query, id.clone()).await["provision"],
         json!({ "status": "CONFIRMED", "certificate": { "status": "PENDING" } })
     );
-    // Not due again at once: the next attempt waits, instead of hammering the registry.
-    assert_eq!(
-        retirement::retire_due(&app.db, &LocalRegistry)
-            .await
-            .unwrap(),
-        0
+    assert_eq!(registry.attempts.load(Ordering::SeqCst), 1);
+    // The next attempt waits a minute instead of hammering the registry.
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT retire_after, retirement_claimed_at FROM provisions",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let retry_at: chrono::DateTime<chrono::Utc> = row.try_get("", "retire_after").unwrap();
+    let claimed: Option<chrono::DateTime<chrono::Utc>> =
+        row.try_get("", "retirement_claimed_at").unwrap();
+    assert!(claimed.is_none(), "the claim is released");
+    assert!(
+        retry_at > chrono::Utc::now() + chrono::Duration::seconds(50),
+        "backed off until {retry_at}"
     );
+    app.app.retirements.wake();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        registry.attempts.load(Ordering::SeqCst),
+        1,
+        "not retried early"
+    );
+
+    // Once due again, the worker retries and the registry, back up, retires.
+    registry.open.store(true, Ordering::SeqCst);
     app.db
         .execute_unprepared("UPDATE provisions SET retire_after = created_at")
         .await
         .unwrap();
+    app.app.retirements.wake();
+    let mut provision = Value::Null;
+    for _ in 0..100 {
+        provision = app.ok(query, id.clone()).await["provision"].clone();
+        if provision["status"] == "RETIRED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(
-        retirement::retire_due(&app.db, &LocalRegistry)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        app.ok(query, id).await["provision"],
+        provision,
         json!({ "status": "RETIRED", "certificate": { "status": "ISSUED" } })
     );
+    assert_eq!(registry.attempts.load(Ordering::SeqCst), 2);
 }

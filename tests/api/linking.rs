@@ -195,8 +195,7 @@ async fn links_idempotently_and_all_or_nothing(app: TestApp) {
         )
         .await["data"]["createEmission"]["emission"]["id"]
         .clone();
-    let unknown =
-        contrail::graphql::node::encode(contrail::graphql::node::NodeKind::Emission, 999_999).0;
+    let unknown = contrail::api::id::GlobalId::to_id(contrail::ids::EmissionId(999_999)).0;
     for stranger in [foreign.clone(), json!(unknown)] {
         let body = app
             .graphql(link, json!({ "p": id, "e": [e2, stranger] }))

@@ -13,6 +13,7 @@ mod fleet;
 mod hostile;
 mod invoices;
 mod isolation;
+mod layout;
 mod lifecycle;
 mod linking;
 mod provisions;

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::fixtures::listing_with_batches;
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{TestApp, assert_bad_inputs, error_code};
 use crate::on_both_databases;
 
 pub const CREATE: &str = "mutation($input: CreateProvisionInput!) { createProvision(input: $input) {
@@ -208,14 +208,7 @@ async fn rejects_bad_input_writing_nothing(app: TestApp) {
             "listingId",
         ),
     ];
-    for (input, field) in cases {
-        let body = app.graphql(CREATE, json!({ "input": input })).await;
-        assert_eq!(
-            error_code(&body),
-            ("BAD_USER_INPUT".to_owned(), Some(field.to_owned())),
-            "{input}"
-        );
-    }
+    assert_bad_inputs(&app, CREATE, &cases).await;
     let too_much = app
         .graphql(
             CREATE,

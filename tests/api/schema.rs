@@ -3,7 +3,7 @@
 fn checked_in_schema_matches_the_code() {
     let checked_in =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
-    let generated = contrail::graphql::sdl();
+    let generated = contrail::api::sdl();
     assert!(
         checked_in == generated,
         "schema.graphql is stale: run `cargo run -- schema > schema.graphql` and review the diff"
@@ -12,7 +12,7 @@ fn checked_in_schema_matches_the_code() {
 
 #[test]
 fn contract_names_are_present() {
-    let sdl = contrail::graphql::sdl();
+    let sdl = contrail::api::sdl();
     for name in [
         "registerAircraft(input: RegisterAircraftInput!): RegisterAircraftPayload!",
         "estimateEmission(input: EstimateEmissionInput!): EstimateEmissionPayload!",

@@ -1,0 +1,65 @@
+//! What a resolver can reach: the application, the caller and the request's DataLoader.
+
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use super::errors::{ApiError, ApiResult};
+use super::loaders::Loaders;
+use crate::app::App;
+use crate::config::Config;
+use crate::ids::OrganizationId;
+
+/// Who is calling, resolved from the `Authorization` header before execution.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer {
+    Anonymous,
+    InvalidKey,
+    Organization(OrganizationId),
+}
+
+pub trait ContextExt {
+    fn app(&self) -> &App;
+    fn db(&self) -> &DatabaseConnection;
+    fn config(&self) -> &Config;
+    fn loader(&self) -> &Loaders;
+    /// The caller's organization, or `UNAUTHENTICATED`.
+    fn organization(&self) -> ApiResult<OrganizationId>;
+    /// Whether the caller is this organization.
+    fn is(&self, organization: OrganizationId) -> bool;
+}
+
+impl ContextExt for Context<'_> {
+    fn app(&self) -> &App {
+        self.data_unchecked::<App>()
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.app().db
+    }
+
+    fn config(&self) -> &Config {
+        &self.app().config
+    }
+
+    fn loader(&self) -> &Loaders {
+        self.data_unchecked::<Loaders>()
+    }
+
+    fn organization(&self) -> ApiResult<OrganizationId> {
+        match self
+            .data_opt::<Viewer>()
+            .copied()
+            .unwrap_or(Viewer::Anonymous)
+        {
+            Viewer::Organization(id) => Ok(id),
+            Viewer::Anonymous => Err(ApiError::Unauthenticated(
+                "an API key is required: send `Authorization: Bearer ctr_…`",
+            )),
+            Viewer::InvalidKey => Err(ApiError::Unauthenticated("the API key is not valid")),
+        }
+    }
+
+    fn is(&self, organization: OrganizationId) -> bool {
+        matches!(self.data_opt::<Viewer>(), Some(Viewer::Organization(id)) if *id == organization)
+    }
+}

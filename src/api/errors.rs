@@ -1,0 +1,238 @@
+//! The one place where errors become what a GraphQL client receives: an `extensions.code`, the
+//! input field at fault in the API's spelling (`extensions.field`), and a message without
+//! internals.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{
+    ErrorExtensionValues, ErrorExtensions, Response, ServerError, ServerResult, ValidationResult,
+    Variables,
+};
+
+use crate::error::{Error, Input};
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What a resolver can fail with: a domain error, or a problem the API layer found itself.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    Domain(Error),
+    /// An input field, named as the client sent it, is malformed or out of range.
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    Unauthenticated(&'static str),
+}
+
+impl ApiError {
+    pub fn bad_input(field: &'static str, message: impl std::fmt::Display) -> Self {
+        ApiError::BadInput {
+            field,
+            message: message.to_string(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::Domain(Error::not_found(what))
+    }
+
+    /// The `extensions.code` clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadInput { .. } | ApiError::Domain(Error::InvalidInput { .. }) => {
+                "BAD_USER_INPUT"
+            }
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Domain(Error::NotFound(_)) => "NOT_FOUND",
+            ApiError::Domain(Error::Conflict(_)) => "CONFLICT",
+            ApiError::Domain(Error::Expired(_)) => "QUOTE_EXPIRED",
+            ApiError::Domain(Error::InsufficientSupply(_)) => "INSUFFICIENT_SUPPLY",
+            ApiError::Domain(Error::Internal(_)) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The input field at fault, as the client spelled it.
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::BadInput { field, .. } => Some(field),
+            ApiError::Domain(Error::InvalidInput { input, .. }) => Some(field_name(*input)),
+            _ => None,
+        }
+    }
+
+    /// The message a client sees.
+    fn message(&self) -> String {
+        match self {
+            ApiError::BadInput { field, message } => format!("{field}: {message}"),
+            ApiError::Domain(Error::InvalidInput { input, reason }) => {
+                format!("{}: {reason}", field_name(*input))
+            }
+            ApiError::Unauthenticated(message) => (*message).to_owned(),
+            ApiError::Domain(Error::Internal(_)) => "internal server error".to_owned(),
+            ApiError::Domain(error) => error.to_string(),
+        }
+    }
+}
+
+/// The API's name of each input a domain operation judges.
+fn field_name(input: Input) -> &'static str {
+    match input {
+        Input::AircraftModel => "modelCode",
+        Input::OrganizationName => "name",
+        Input::Quantity => "quantityTonnes",
+        Input::Emissions => "emissionIds",
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        ApiError::Domain(error)
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        ApiError::Domain(error.into())
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        if let ApiError::Domain(Error::Internal(cause)) = &error {
+            tracing::error!(error = %cause, "internal error while resolving a request");
+        }
+        async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
+            extensions.set("code", error.code());
+            if let Some(field) = error.field() {
+                extensions.set("field", field);
+            }
+        })
+    }
+}
+
+/// An error raised outside any resolver (by the request guard or the HTTP transport).
+pub fn request_error(code: &str, message: &str, field: Option<&str>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
+    error.extensions = Some(extensions);
+    error
+}
+
+/// Gives every error async-graphql raises itself an `extensions.code`.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+/// Labels an error async-graphql raised with `code`, names the input field a coercion message
+/// points at, and cuts quoted input out of its message.
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    if extensions.get("code").is_some() {
+        return error;
+    }
+    extensions.set("code", code);
+    if let Some(field) = argument_field(&error.message) {
+        extensions.set("field", field);
+    }
+    error.message = crate::error::shorten_quotes(&error.message);
+    error
+}
+
+/// The input field of `Invalid value for argument "input.tailNumber", …`: the last named
+/// segment of the path.
+fn argument_field(message: &str) -> Option<String> {
+    let path = message.split_once("argument \"")?.1.split('"').next()?;
+    path.rsplit('.')
+        .find(|segment| !segment.is_empty() && !segment.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|error| with_code(error, "GRAPHQL_PARSE_FAILED"))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|error| with_code(error, "GRAPHQL_VALIDATION_FAILED"))
+                .collect()
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        // Errors raised during execution without a code come from async-graphql coercing an
+        // argument (the guard checks every value first, so this is a backstop).
+        response.errors = response
+            .errors
+            .into_iter()
+            .map(|error| with_code(error, "BAD_USER_INPUT"))
+            .collect();
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_field_of_coercion_messages() {
+        assert_eq!(
+            argument_field(
+                r#"Invalid value for argument "input.tailNumber", expected type "String""#
+            ),
+            Some("tailNumber".to_owned())
+        );
+        assert_eq!(
+            argument_field(
+                r#"Invalid value for argument "input.emissionIds.3", expected type "ID""#
+            ),
+            Some("emissionIds".to_owned())
+        );
+        assert_eq!(argument_field("Unknown field \"x\""), None);
+    }
+
+    #[test]
+    fn domain_inputs_get_the_api_spelling() {
+        let error = ApiError::from(Error::invalid(Input::Quantity, "too small"));
+        assert_eq!(error.code(), "BAD_USER_INPUT");
+        assert_eq!(error.field(), Some("quantityTonnes"));
+        assert_eq!(error.message(), "quantityTonnes: too small");
+    }
+}

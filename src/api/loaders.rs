@@ -1,0 +1,276 @@
+//! The DataLoader of a request: each key type batches one kind of lookup into one statement,
+//! whatever the nesting of the query that asks for it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
+
+use super::errors::ApiError;
+use crate::catalog::AircraftModel;
+use crate::certificates::Certificate;
+use crate::credits::{CreditProject, Listing};
+use crate::emissions::Emission;
+use crate::fleet::Aircraft;
+use crate::ids::{AircraftId, EmissionId, ListingId, ProjectId, ProvisionId};
+use crate::paging::Page;
+use crate::provisions::{Allocation, Provision};
+use crate::units::Grams;
+
+/// Batches lookups of one request; created per request so nothing is cached across callers.
+pub struct DbLoader {
+    pub db: DatabaseConnection,
+}
+
+/// The request's loader; its cache is what makes preloading a page's relations pay off.
+pub type Loaders = DataLoader<DbLoader, HashMapCache>;
+
+type LoadResult<K, V> = Result<HashMap<K, V>, ApiError>;
+
+/// ICAO type designator, the catalog key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ModelCode(pub String);
+
+impl Loader<ModelCode> for DbLoader {
+    type Value = AircraftModel;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ModelCode]) -> LoadResult<ModelCode, AircraftModel> {
+        let codes: Vec<String> = keys.iter().map(|key| key.0.clone()).collect();
+        let models = crate::catalog::find_many(&self.db, &codes).await?;
+        Ok(models
+            .into_iter()
+            .map(|model| (ModelCode(model.code.clone()), model))
+            .collect())
+    }
+}
+
+impl Loader<AircraftId> for DbLoader {
+    type Value = Aircraft;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[AircraftId]) -> LoadResult<AircraftId, Aircraft> {
+        let aircraft = crate::fleet::find_many(&self.db, keys).await?;
+        Ok(aircraft
+            .into_iter()
+            .map(|aircraft| (aircraft.id, aircraft))
+            .collect())
+    }
+}
+
+impl Loader<ProjectId> for DbLoader {
+    type Value = CreditProject;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ProjectId]) -> LoadResult<ProjectId, CreditProject> {
+        let projects = crate::credits::find_projects(&self.db, keys).await?;
+        Ok(projects
+            .into_iter()
+            .map(|project| (project.id, project))
+            .collect())
+    }
+}
+
+impl Loader<ListingId> for DbLoader {
+    type Value = Listing;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ListingId]) -> LoadResult<ListingId, Listing> {
+        let listings = crate::credits::find_listings(&self.db, keys).await?;
+        Ok(listings
+            .into_iter()
+            .map(|listing| (listing.id, listing))
+            .collect())
+    }
+}
+
+/// Free supply of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AvailableSupply(pub ListingId);
+
+impl Loader<AvailableSupply> for DbLoader {
+    type Value = Grams;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[AvailableSupply]) -> LoadResult<AvailableSupply, Grams> {
+        let listings: Vec<ListingId> = keys.iter().map(|key| key.0).collect();
+        let available = crate::credits::ledger::available(&self.db, &listings).await?;
+        Ok(available
+            .into_iter()
+            .map(|(id, grams)| (AvailableSupply(id), grams))
+            .collect())
+    }
+}
+
+impl Loader<ProvisionId> for DbLoader {
+    type Value = Provision;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ProvisionId]) -> LoadResult<ProvisionId, Provision> {
+        let provisions = crate::provisions::find_many(&self.db, keys).await?;
+        Ok(provisions
+            .into_iter()
+            .map(|provision| (provision.id, provision))
+            .collect())
+    }
+}
+
+/// For each loader key, the loaded values of the ids its owner is linked to, in link order.
+fn resolve_links<Key, Owner, Id, Value>(
+    keys: &[Key],
+    owner: impl Fn(&Key) -> Owner,
+    linked: &HashMap<Owner, Vec<Id>>,
+    values: &HashMap<Id, Value>,
+) -> HashMap<Key, Vec<Value>>
+where
+    Key: Copy + Eq + Hash,
+    Owner: Eq + Hash,
+    Id: Eq + Hash,
+    Value: Clone,
+{
+    keys.iter()
+        .map(|key| {
+            let list = linked
+                .get(&owner(key))
+                .into_iter()
+                .flatten()
+                .filter_map(|id| values.get(id).cloned())
+                .collect();
+            (*key, list)
+        })
+        .collect()
+}
+
+/// Emissions linked to a provision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EmissionsOf(pub ProvisionId);
+
+impl Loader<EmissionsOf> for DbLoader {
+    type Value = Vec<Emission>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[EmissionsOf]) -> LoadResult<EmissionsOf, Vec<Emission>> {
+        let provisions: Vec<ProvisionId> = keys.iter().map(|key| key.0).collect();
+        let linked = crate::provisions::linked_emissions(&self.db, &provisions).await?;
+        let ids: BTreeSet<EmissionId> = linked.values().flatten().copied().collect();
+        let emissions: HashMap<EmissionId, Emission> =
+            crate::emissions::find_many(&self.db, &ids.into_iter().collect::<Vec<_>>())
+                .await?
+                .into_iter()
+                .map(|emission| (emission.id, emission))
+                .collect();
+        Ok(resolve_links(keys, |key| key.0, &linked, &emissions))
+    }
+}
+
+/// Provisions linked to an emission, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProvisionsOf(pub EmissionId);
+
+impl Loader<ProvisionsOf> for DbLoader {
+    type Value = Vec<Provision>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ProvisionsOf]) -> LoadResult<ProvisionsOf, Vec<Provision>> {
+        let emissions: Vec<EmissionId> = keys.iter().map(|key| key.0).collect();
+        let linked = crate::provisions::provisions_of_emissions(&self.db, &emissions).await?;
+        let ids: BTreeSet<ProvisionId> = linked.values().flatten().copied().collect();
+        let provisions: HashMap<ProvisionId, Provision> =
+            crate::provisions::find_many(&self.db, &ids.into_iter().collect::<Vec<_>>())
+                .await?
+                .into_iter()
+                .map(|provision| (provision.id, provision))
+                .collect();
+        Ok(resolve_links(keys, |key| key.0, &linked, &provisions))
+    }
+}
+
+/// The certificate of a provision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CertificateOf(pub ProvisionId);
+
+impl Loader<CertificateOf> for DbLoader {
+    type Value = Certificate;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[CertificateOf]) -> LoadResult<CertificateOf, Certificate> {
+        let provisions: Vec<ProvisionId> = keys.iter().map(|key| key.0).collect();
+        let certificates = crate::certificates::for_provisions(&self.db, &provisions).await?;
+        Ok(certificates
+            .into_iter()
+            .map(|certificate| (CertificateOf(certificate.provision_id), certificate))
+            .collect())
+    }
+}
+
+/// The allocations of a provision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AllocationsOf(pub ProvisionId);
+
+impl Loader<AllocationsOf> for DbLoader {
+    type Value = Vec<Allocation>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[AllocationsOf]) -> LoadResult<AllocationsOf, Vec<Allocation>> {
+        let provisions: Vec<ProvisionId> = keys.iter().map(|key| key.0).collect();
+        let allocations = crate::provisions::allocations(&self.db, &provisions).await?;
+        Ok(allocations
+            .into_iter()
+            .map(|(id, list)| (AllocationsOf(id), list))
+            .collect())
+    }
+}
+
+/// Exact kilograms of an emission's net CO2 offset by provisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OffsetOf(pub EmissionId);
+
+impl Loader<OffsetOf> for DbLoader {
+    type Value = Decimal;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[OffsetOf]) -> LoadResult<OffsetOf, Decimal> {
+        let emissions: Vec<EmissionId> = keys.iter().map(|key| key.0).collect();
+        let offsets = crate::accounting::offsets::offsets(&self.db, &emissions).await?;
+        Ok(offsets
+            .into_iter()
+            .map(|(id, kg)| (OffsetOf(id), kg))
+            .collect())
+    }
+}
+
+/// One page of one aircraft's emissions; batched across aircraft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AircraftEmissions {
+    pub aircraft: AircraftId,
+    pub page: Page,
+}
+
+impl Loader<AircraftEmissions> for DbLoader {
+    type Value = Vec<Emission>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[AircraftEmissions],
+    ) -> LoadResult<AircraftEmissions, Vec<Emission>> {
+        let mut pages: HashMap<Page, Vec<AircraftId>> = HashMap::new();
+        for key in keys {
+            pages.entry(key.page).or_default().push(key.aircraft);
+        }
+        let mut loaded: HashMap<AircraftEmissions, Vec<Emission>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for (page, aircraft) in pages {
+            for emission in crate::emissions::pages_for_aircraft(&self.db, &aircraft, page).await? {
+                let key = AircraftEmissions {
+                    aircraft: emission.flight.aircraft_id,
+                    page,
+                };
+                loaded.entry(key).or_default().push(emission);
+            }
+        }
+        Ok(loaded)
+    }
+}

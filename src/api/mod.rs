@@ -1,0 +1,18 @@
+//! All of GraphQL: the schema, its types, the loaders that batch their reads, the request
+//! guard, and the one mapping of errors to `extensions.code`. Below it, the domains know
+//! nothing of GraphQL.
+
+pub mod context;
+pub mod errors;
+pub mod guard;
+pub mod id;
+mod inputs;
+pub mod loaders;
+mod mutations;
+mod node;
+mod pagination;
+mod queries;
+mod schema;
+mod types;
+
+pub use schema::{ContrailSchema, build, sdl};

@@ -1,0 +1,173 @@
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::api::context::ContextExt;
+use crate::api::errors::{ApiError, ApiResult};
+use crate::api::id::parse;
+use crate::api::inputs;
+use crate::api::types::emission::EmissionNode;
+use crate::api::types::enums::{FuelType, SafPathway};
+use crate::api::types::estimate::EmissionEstimateNode;
+use crate::emissions::{
+    self, AirportCode, EmissionSource, ExternalReference, FlightDetails, FlightRequest,
+};
+use crate::fuel::{SafBlend, SafBlendError};
+use crate::units::DurationMinutes;
+
+#[derive(InputObject)]
+pub struct EstimateEmissionInput {
+    pub tail_number: String,
+    /// Block time, whole minutes (1 to 2880).
+    pub duration_minutes: i32,
+    /// Defaults to the aircraft's fuel.
+    pub fuel_type: Option<FuelType>,
+    /// Share of neat SAF by mass, 0 to 50 (default 0).
+    pub saf_blend_percent: Option<Decimal>,
+    /// Required when `safBlendPercent` is above 0.
+    pub saf_pathway: Option<SafPathway>,
+}
+
+#[derive(InputObject)]
+pub struct CreateEmissionInput {
+    /// Record an estimate's flight; or give the flight's data below instead.
+    pub estimate_id: Option<ID>,
+    pub tail_number: Option<String>,
+    pub duration_minutes: Option<i32>,
+    pub fuel_type: Option<FuelType>,
+    pub saf_blend_percent: Option<Decimal>,
+    pub saf_pathway: Option<SafPathway>,
+    pub departed_at: Option<DateTime<Utc>>,
+    /// IATA or ICAO code of the departure airport.
+    pub origin: Option<String>,
+    /// IATA or ICAO code of the arrival airport.
+    pub destination: Option<String>,
+    /// Your own identifier of the flight, unique in your organization: a retried request with
+    /// the same reference cannot record the flight twice.
+    pub external_reference: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct EstimateEmissionPayload {
+    pub estimate: EmissionEstimateNode,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateEmissionPayload {
+    pub emission: EmissionNode,
+}
+
+fn flight(
+    tail_number: &str,
+    duration_minutes: i32,
+    fuel_type: Option<FuelType>,
+    saf_blend_percent: Option<Decimal>,
+    saf_pathway: Option<SafPathway>,
+) -> ApiResult<FlightRequest> {
+    let saf = SafBlend::parse(
+        saf_blend_percent.unwrap_or_default(),
+        saf_pathway.map(Into::into),
+    )
+    .map_err(|error| match error {
+        SafBlendError::Percent => ApiError::bad_input("safBlendPercent", error),
+        SafBlendError::MissingPathway => {
+            ApiError::bad_input("safPathway", "is required when safBlendPercent is above 0")
+        }
+    })?;
+    Ok(FlightRequest {
+        tail_number: inputs::tail_number(tail_number, "tailNumber")?,
+        duration: DurationMinutes::parse(duration_minutes)
+            .map_err(|message| ApiError::bad_input("durationMinutes", message))?,
+        fuel: fuel_type.map(Into::into),
+        saf,
+    })
+}
+
+impl CreateEmissionInput {
+    fn parse(self) -> ApiResult<(EmissionSource, FlightDetails)> {
+        let details = FlightDetails {
+            departed_at: self.departed_at,
+            origin: inputs::optional(self.origin.as_deref(), "origin", AirportCode::parse)?,
+            destination: inputs::optional(
+                self.destination.as_deref(),
+                "destination",
+                AirportCode::parse,
+            )?,
+            external_reference: inputs::optional(
+                self.external_reference.as_deref(),
+                "externalReference",
+                ExternalReference::parse,
+            )?,
+        };
+        let flight_given = self.tail_number.is_some()
+            || self.duration_minutes.is_some()
+            || self.fuel_type.is_some()
+            || self.saf_blend_percent.is_some()
+            || self.saf_pathway.is_some();
+        let source = match self.estimate_id {
+            Some(_) if flight_given => {
+                return Err(ApiError::bad_input(
+                    "estimateId",
+                    "give either an estimate or the flight's data (tailNumber, durationMinutes, …), not both",
+                ));
+            }
+            Some(id) => EmissionSource::Estimate(parse(&id, "estimateId")?),
+            None => {
+                let tail = self.tail_number.ok_or_else(|| {
+                    ApiError::bad_input("tailNumber", "is required without an estimateId")
+                })?;
+                let duration = self.duration_minutes.ok_or_else(|| {
+                    ApiError::bad_input("durationMinutes", "is required without an estimateId")
+                })?;
+                EmissionSource::Flight(flight(
+                    &tail,
+                    duration,
+                    self.fuel_type,
+                    self.saf_blend_percent,
+                    self.saf_pathway,
+                )?)
+            }
+        };
+        Ok((source, details))
+    }
+}
+
+#[derive(Default)]
+pub struct EmissionsMutation;
+
+#[Object]
+impl EmissionsMutation {
+    /// Estimates a flight's CO2 and prices offsetting it, without recording anything.
+    async fn estimate_emission(
+        &self,
+        ctx: &Context<'_>,
+        input: EstimateEmissionInput,
+    ) -> ApiResult<EstimateEmissionPayload> {
+        let organization = ctx.organization()?;
+        let flight = flight(
+            &input.tail_number,
+            input.duration_minutes,
+            input.fuel_type,
+            input.saf_blend_percent,
+            input.saf_pathway,
+        )?;
+        let estimate = emissions::estimate(ctx.db(), ctx.config(), organization, flight).await?;
+        Ok(EstimateEmissionPayload {
+            estimate: EmissionEstimateNode(estimate),
+        })
+    }
+
+    /// Records a flight that happened, from an estimate or from its data.
+    async fn create_emission(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEmissionInput,
+    ) -> ApiResult<CreateEmissionPayload> {
+        let organization = ctx.organization()?;
+        let (source, details) = input.parse()?;
+        let emission = emissions::create_emission(ctx.db(), organization, source, details).await?;
+        Ok(CreateEmissionPayload {
+            emission: EmissionNode(emission),
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! `Query.node`: any object by its global ID.
+
+use async_graphql::{Context, ID, Interface, Object};
+
+use super::context::ContextExt;
+use super::errors::{ApiError, ApiResult};
+use super::id::{GlobalId, NodeKind, decode};
+use super::types::aircraft::AircraftNode;
+use super::types::aircraft_model::AircraftModelNode;
+use super::types::certificate::CertificateNode;
+use super::types::emission::EmissionNode;
+use super::types::estimate::EmissionEstimateNode;
+use super::types::listing::{CreditProjectNode, ListingNode};
+use super::types::provision::ProvisionNode;
+use crate::ids::{
+    AircraftId, CertificateId, EmissionId, EstimateId, ListingId, ProjectId, ProvisionId,
+};
+
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    AircraftModel(AircraftModelNode),
+    CreditProject(CreditProjectNode),
+    Listing(ListingNode),
+    Aircraft(AircraftNode),
+    EmissionEstimate(EmissionEstimateNode),
+    Emission(EmissionNode),
+    Provision(ProvisionNode),
+    Certificate(CertificateNode),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global ID.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
+        let (kind, key) =
+            decode(&id).ok_or_else(|| ApiError::bad_input("id", "is not a valid ID"))?;
+        let db = ctx.db();
+        let number = || {
+            key.parse::<i64>()
+                .map_err(|_| ApiError::not_found(kind.name()))
+        };
+        let node = match kind {
+            NodeKind::AircraftModel => crate::catalog::find(db, &key)
+                .await?
+                .map(|model| Node::AircraftModel(AircraftModelNode(model))),
+            NodeKind::CreditProject => {
+                crate::credits::find_project(db, ProjectId::from_key(number()?))
+                    .await?
+                    .map(|project| Node::CreditProject(CreditProjectNode(project)))
+            }
+            NodeKind::Listing => crate::credits::find_listing(db, ListingId::from_key(number()?))
+                .await?
+                .map(|listing| Node::Listing(ListingNode(listing))),
+            NodeKind::Aircraft => {
+                crate::fleet::find(db, ctx.organization()?, AircraftId::from_key(number()?))
+                    .await?
+                    .map(|aircraft| Node::Aircraft(AircraftNode(aircraft)))
+            }
+            NodeKind::EmissionEstimate => crate::emissions::find_estimate(
+                db,
+                ctx.organization()?,
+                EstimateId::from_key(number()?),
+            )
+            .await?
+            .map(|estimate| Node::EmissionEstimate(EmissionEstimateNode(estimate))),
+            NodeKind::Emission => crate::emissions::find_emission(
+                db,
+                ctx.organization()?,
+                EmissionId::from_key(number()?),
+            )
+            .await?
+            .map(|emission| Node::Emission(EmissionNode(emission))),
+            NodeKind::Provision => {
+                crate::provisions::find(db, ctx.organization()?, ProvisionId::from_key(number()?))
+                    .await?
+                    .map(|provision| Node::Provision(ProvisionNode(provision)))
+            }
+            NodeKind::Certificate => {
+                let organization = ctx.organization()?;
+                match crate::certificates::find(db, CertificateId::from_key(number()?)).await? {
+                    Some(certificate)
+                        if crate::provisions::find(db, organization, certificate.provision_id)
+                            .await?
+                            .is_some() =>
+                    {
+                        Some(Node::Certificate(CertificateNode(certificate)))
+                    }
+                    _ => None,
+                }
+            }
+        };
+        node.map(Some)
+            .ok_or_else(|| ApiError::not_found(kind.name()))
+    }
+}

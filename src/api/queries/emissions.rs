@@ -1,0 +1,91 @@
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+
+use crate::accounting::offsets;
+use crate::api::context::ContextExt;
+use crate::api::errors::{ApiError, ApiResult};
+use crate::api::id::parse;
+use crate::api::inputs;
+use crate::api::pagination::{Paginated, TotalCount, connection, page};
+use crate::api::types::emission::{EmissionNode, preload_aircraft};
+use crate::api::types::enums::OffsetStatus;
+use crate::emissions::{self, EmissionFilter};
+
+#[derive(InputObject, Default)]
+pub struct EmissionFilterInput {
+    pub tail_number: Option<String>,
+    /// Departed at or after this instant.
+    pub departed_from: Option<DateTime<Utc>>,
+    /// Departed before this instant.
+    pub departed_to: Option<DateTime<Utc>>,
+    pub offset_status: Option<OffsetStatus>,
+}
+
+impl EmissionFilterInput {
+    fn parse(self) -> ApiResult<(EmissionFilter, Option<offsets::OffsetStatus>)> {
+        if let (Some(from), Some(to)) = (self.departed_from, self.departed_to)
+            && from >= to
+        {
+            return Err(ApiError::bad_input(
+                "departedTo",
+                "must be after departedFrom",
+            ));
+        }
+        let filter = EmissionFilter {
+            tail_number: self
+                .tail_number
+                .as_deref()
+                .map(|tail| inputs::tail_number(tail, "tailNumber"))
+                .transpose()?,
+            departed_from: self.departed_from,
+            departed_to: self.departed_to,
+        };
+        Ok((filter, self.offset_status.map(Into::into)))
+    }
+}
+
+#[derive(Default)]
+pub struct EmissionsQuery;
+
+#[Object]
+impl EmissionsQuery {
+    /// The organization's recorded emissions, oldest first.
+    async fn emissions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EmissionFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Paginated<EmissionNode>> {
+        let organization = ctx.organization()?;
+        let (filter, offset_status) = filter.unwrap_or_default().parse()?;
+        let page = page(first, after).await?;
+        let mut select = emissions::select_emissions(organization, &filter);
+        if let Some(status) = offset_status {
+            select = offsets::with_status(select, status);
+        }
+        let total = TotalCount::of(&select);
+        let rows = page
+            .apply(select, emissions::entity::emission::Column::Id)
+            .all(ctx.db())
+            .await?;
+        let emissions = emissions::rows_to_emissions(rows)?;
+        preload_aircraft(ctx, &emissions).await?;
+        Ok(connection(
+            emissions,
+            page,
+            total,
+            |emission| emission.id.0,
+            EmissionNode,
+        ))
+    }
+
+    async fn emission(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<EmissionNode>> {
+        let organization = ctx.organization()?;
+        let id = parse(&id, "id")?;
+        emissions::find_emission(ctx.db(), organization, id)
+            .await?
+            .map(|emission| Some(EmissionNode(emission)))
+            .ok_or_else(|| ApiError::not_found("Emission"))
+    }
+}

@@ -1,0 +1,8 @@
+//! The query roots, merged into `Query` by [`super::schema`].
+
+pub mod catalog;
+pub mod certificates;
+pub mod credits;
+pub mod emissions;
+pub mod fleet;
+pub mod provisions;

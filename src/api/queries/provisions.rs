@@ -1,0 +1,91 @@
+use async_graphql::{Context, ID, InputObject, Object};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
+
+use crate::accounting::invoices::{self, InvoiceMonth};
+use crate::api::context::ContextExt;
+use crate::api::errors::{ApiError, ApiResult};
+use crate::api::id::parse;
+use crate::api::pagination::{Paginated, TotalCount, connection, page};
+use crate::api::types::enums::ProvisionStatus;
+use crate::api::types::invoice::InvoiceObject;
+use crate::api::types::provision::{ProvisionNode, preload};
+use crate::paging::Page;
+use crate::provisions::{self, entity::provision};
+
+#[derive(InputObject, Default)]
+pub struct ProvisionFilterInput {
+    pub status: Option<ProvisionStatus>,
+    /// `YYYY-MM` of creation.
+    pub month: Option<String>,
+}
+
+fn month(input: &str) -> ApiResult<InvoiceMonth> {
+    InvoiceMonth::parse(input).map_err(|message| ApiError::bad_input("month", message))
+}
+
+/// A page of provisions, with what the query selects of them preloaded.
+pub async fn page_of_provisions(
+    ctx: &Context<'_>,
+    select: Select<provision::Entity>,
+    page: Page,
+) -> ApiResult<Paginated<ProvisionNode>> {
+    let total = TotalCount::of(&select);
+    let rows = page
+        .apply(select, provision::Column::Id)
+        .all(ctx.db())
+        .await?;
+    let provisions = provisions::rows_to_provisions(rows)?;
+    preload(ctx, &provisions).await?;
+    Ok(connection(
+        provisions,
+        page,
+        total,
+        |provision| provision.id.0,
+        ProvisionNode,
+    ))
+}
+
+#[derive(Default)]
+pub struct ProvisionsQuery;
+
+#[Object]
+impl ProvisionsQuery {
+    /// The organization's provisions, oldest first.
+    async fn provisions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ProvisionFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Paginated<ProvisionNode>> {
+        let organization = ctx.organization()?;
+        let filter = filter.unwrap_or_default();
+        let page = page(first, after).await?;
+        let mut select = provisions::select_provisions(organization);
+        if let Some(status) = filter.status {
+            select = select
+                .filter(provision::Column::Status.eq(provisions::ProvisionStatus::from(status)));
+        }
+        if let Some(input) = filter.month {
+            select = select.filter(provision::Column::InvoiceMonth.eq(month(&input)?.as_str()));
+        }
+        page_of_provisions(ctx, select, page).await
+    }
+
+    async fn provision(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<ProvisionNode>> {
+        let organization = ctx.organization()?;
+        let id = parse(&id, "id")?;
+        provisions::find(ctx.db(), organization, id)
+            .await?
+            .map(|provision| Some(ProvisionNode(provision)))
+            .ok_or_else(|| ApiError::not_found("Provision"))
+    }
+
+    /// The organization's invoice for a month (`YYYY-MM`).
+    async fn invoice(&self, ctx: &Context<'_>, month: String) -> ApiResult<InvoiceObject> {
+        let organization = ctx.organization()?;
+        let month = self::month(&month)?;
+        let invoice = invoices::invoice(ctx.db(), organization, month).await?;
+        Ok(InvoiceObject(invoice))
+    }
+}

@@ -1,0 +1,147 @@
+use std::collections::HashSet;
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::aircraft::AircraftNode;
+use super::enums::OffsetStatus;
+use super::flight::{FlightFields, Methodology};
+use super::provision::ProvisionNode;
+use crate::accounting::offsets;
+use crate::api::context::ContextExt;
+use crate::api::errors::ApiResult;
+use crate::api::id::GlobalId;
+use crate::api::loaders::{ModelCode, OffsetOf, ProvisionsOf};
+use crate::emissions::Emission;
+use crate::ids::AircraftId;
+use crate::units::Grams;
+
+pub struct EmissionNode(pub Emission);
+
+/// A recorded flight and its emissions.
+#[Object(name = "Emission")]
+impl EmissionNode {
+    pub async fn id(&self) -> ID {
+        self.0.id.to_id()
+    }
+
+    async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<AircraftNode> {
+        FlightFields(&self.0.flight).aircraft(ctx).await
+    }
+
+    /// The tail number the flight was recorded under.
+    async fn tail_number(&self) -> &str {
+        self.0.tail_number.as_str()
+    }
+
+    /// The estimate this emission was recorded from, if any.
+    async fn estimate_id(&self) -> Option<ID> {
+        self.0.estimate_id.map(GlobalId::to_id)
+    }
+
+    #[graphql(flatten)]
+    async fn flight(&self) -> FlightFields<'_> {
+        FlightFields(&self.0.flight)
+    }
+
+    async fn departed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.departed_at
+    }
+
+    async fn origin(&self) -> Option<&str> {
+        self.0.origin.as_deref()
+    }
+
+    async fn destination(&self) -> Option<&str> {
+        self.0.destination.as_deref()
+    }
+
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
+    }
+
+    /// CO2 offset by the confirmed and retired provisions covering this emission, kg: each
+    /// covers its emissions in proportion to their net CO2.
+    async fn offset_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        Ok(self.offset(ctx).await?.kg())
+    }
+
+    /// `offsetKg` as a percentage of `netCo2Kg` (2 decimals at most; 150 when offset 150 %).
+    async fn offset_percentage(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        let net = self.0.flight.figures.net_co2;
+        if net == Grams::ZERO {
+            return Ok(Decimal::ZERO);
+        }
+        let exact = self.exact_offset_kg(ctx).await?;
+        Ok(crate::units::round(exact * Decimal::from(100) / net.kg(), 2).normalize())
+    }
+
+    async fn offset_status(&self, ctx: &Context<'_>) -> ApiResult<OffsetStatus> {
+        let offset = self.offset(ctx).await?;
+        Ok(offsets::OffsetStatus::of(offset, self.0.flight.figures.net_co2).into())
+    }
+
+    /// Provisions linked to this emission, newest first.
+    async fn provisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProvisionNode>> {
+        let provisions = ctx
+            .loader()
+            .load_one(ProvisionsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(provisions.into_iter().map(ProvisionNode).collect())
+    }
+
+    async fn methodology(&self) -> Methodology {
+        FlightFields(&self.0.flight).methodology()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+impl EmissionNode {
+    async fn exact_offset_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        Ok(ctx
+            .loader()
+            .load_one(OffsetOf(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The offset rounded once, to the gram.
+    async fn offset(&self, ctx: &Context<'_>) -> ApiResult<Grams> {
+        Ok(Grams::from_kg(self.exact_offset_kg(ctx).await?))
+    }
+}
+
+/// Loads the aircraft of a page of emissions, and their models, in one batch each when the
+/// query selects them: item resolvers then find them cached, whatever the timing of the batch
+/// window.
+pub async fn preload_aircraft(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<()> {
+    let selection = ctx.look_ahead();
+    let nodes = [
+        selection.field("edges").field("node"),
+        selection.field("nodes"),
+    ];
+    if !nodes.iter().any(|node| node.field("aircraft").exists()) {
+        return Ok(());
+    }
+    let ids: HashSet<AircraftId> = emissions
+        .iter()
+        .map(|emission| emission.flight.aircraft_id)
+        .collect();
+    let aircraft = ctx.loader().load_many(ids).await?;
+    if nodes
+        .iter()
+        .any(|node| node.field("aircraft").field("model").exists())
+    {
+        let codes: HashSet<ModelCode> = aircraft
+            .values()
+            .map(|aircraft| ModelCode(aircraft.model_code.clone()))
+            .collect();
+        ctx.loader().load_many(codes).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+use std::collections::HashSet;
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::certificate::CertificateNode;
+use super::emission::EmissionNode;
+use super::enums::{Billing, ProvisionStatus};
+use super::listing::ListingNode;
+use super::money::MoneyObject;
+use crate::api::context::ContextExt;
+use crate::api::errors::{ApiError, ApiResult};
+use crate::api::id::GlobalId;
+use crate::api::loaders::{AllocationsOf, CertificateOf, EmissionsOf};
+use crate::ids::ProvisionId;
+use crate::provisions::{self, Allocation, Provision};
+
+pub struct ProvisionNode(pub Provision);
+
+/// Carbon-removal credits bought for emissions (or a plain quantity) and retired on behalf of
+/// a beneficiary.
+#[Object(name = "Provision")]
+impl ProvisionNode {
+    pub async fn id(&self) -> ID {
+        self.0.id.to_id()
+    }
+
+    async fn status(&self) -> ProvisionStatus {
+        self.0.status.into()
+    }
+
+    async fn billing(&self) -> Billing {
+        self.0.billing.into()
+    }
+
+    /// Tonnes of CO2 removal (6 decimals).
+    async fn quantity_tonnes(&self) -> Decimal {
+        self.0.quantity.tonnes()
+    }
+
+    /// The share of the linked emissions' net CO2 it was sized for, if sized that way.
+    async fn offset_percentage(&self) -> Option<u16> {
+        self.0.offset_percentage
+    }
+
+    /// Price of one tonne when provisioned, before the platform fee.
+    async fn unit_price(&self) -> MoneyObject {
+        self.0.unit_price.into()
+    }
+
+    /// Total price, platform fee included.
+    async fn price(&self) -> MoneyObject {
+        self.0.price.into()
+    }
+
+    async fn listing(&self, ctx: &Context<'_>) -> ApiResult<ListingNode> {
+        ctx.loader()
+            .load_one(self.0.listing_id)
+            .await?
+            .map(ListingNode)
+            .ok_or_else(|| ApiError::not_found("Listing"))
+    }
+
+    /// The emissions it covers, in proportion to their net CO2.
+    async fn emissions(&self, ctx: &Context<'_>) -> ApiResult<Vec<EmissionNode>> {
+        let emissions = ctx
+            .loader()
+            .load_one(EmissionsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(emissions.into_iter().map(EmissionNode).collect())
+    }
+
+    async fn certificate(&self, ctx: &Context<'_>) -> ApiResult<CertificateNode> {
+        ctx.loader()
+            .load_one(CertificateOf(self.0.id))
+            .await?
+            .map(CertificateNode)
+            .ok_or_else(|| ApiError::not_found("Certificate"))
+    }
+
+    /// The exact gram ranges of credit batches it holds (or held, if cancelled).
+    async fn allocations(&self, ctx: &Context<'_>) -> ApiResult<Vec<AllocationObject>> {
+        let allocations = ctx
+            .loader()
+            .load_one(AllocationsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(allocations.into_iter().map(AllocationObject).collect())
+    }
+
+    /// `YYYY-MM` of the monthly invoice it is billed on.
+    async fn invoice_month(&self) -> Option<&str> {
+        (self.0.billing == provisions::Billing::Invoice).then_some(self.0.invoice_month.as_str())
+    }
+
+    async fn beneficiary_name(&self) -> &str {
+        &self.0.beneficiary_name
+    }
+
+    async fn retirement_message(&self) -> Option<&str> {
+        self.0.retirement_message.as_deref()
+    }
+
+    /// The registry's reference for the retirement.
+    async fn registry_reference(&self) -> Option<&str> {
+        self.0.registry_reference.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn retired_at(&self) -> Option<DateTime<Utc>> {
+        self.0.retired_at
+    }
+
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.cancelled_at
+    }
+}
+
+/// Grams `[startGram, endGram)` of one credit batch.
+pub struct AllocationObject(pub Allocation);
+
+#[Object(name = "Allocation")]
+impl AllocationObject {
+    async fn batch_serial_prefix(&self) -> &str {
+        &self.0.serial_prefix
+    }
+
+    async fn vintage(&self) -> i32 {
+        self.0.vintage
+    }
+
+    /// First gram of the range (grams exceed GraphQL's 32-bit Int, hence a Decimal).
+    async fn start_gram(&self) -> Decimal {
+        Decimal::from(self.0.range.start)
+    }
+
+    /// One past the last gram of the range.
+    async fn end_gram(&self) -> Decimal {
+        Decimal::from(self.0.range.end)
+    }
+
+    async fn tonnes(&self) -> Decimal {
+        self.0.range.len().tonnes()
+    }
+
+    /// Serials of the first and last gram, e.g. `DEMO-BIOCHAR-2025-0000000000000-0000000999999`.
+    async fn serial_range(&self) -> String {
+        self.0.serial_range()
+    }
+
+    /// True once a cancellation returned the grams to supply.
+    async fn released(&self) -> bool {
+        self.0.released
+    }
+}
+
+/// Loads the emissions and certificates of a page of provisions in one batch each when the
+/// query selects them: item resolvers then find them cached.
+pub async fn preload(ctx: &Context<'_>, provisions: &[Provision]) -> ApiResult<()> {
+    let selection = ctx.look_ahead();
+    let nodes = [
+        selection.field("edges").field("node"),
+        selection.field("nodes"),
+    ];
+    let ids: HashSet<ProvisionId> = provisions.iter().map(|provision| provision.id).collect();
+    if nodes.iter().any(|node| node.field("emissions").exists()) {
+        ctx.loader()
+            .load_many(ids.iter().copied().map(EmissionsOf))
+            .await?;
+    }
+    if nodes.iter().any(|node| node.field("certificate").exists()) {
+        ctx.loader()
+            .load_many(ids.iter().copied().map(CertificateOf))
+            .await?;
+    }
+    Ok(())
+}

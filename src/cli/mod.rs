@@ -1,0 +1,136 @@
+//! The `contrail` command: serve (default), migrate, org create, schema, and the platform
+//! operator's credits commands.
+
+mod commands;
+mod credits;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+use crate::app::App;
+use crate::config::Config;
+pub use commands::{Cli, Command, CreditsCommand, OrgCommand};
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    // Logs go to stderr: stdout carries only what a command prints (ids, keys, the SDL).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let config = Config::from_settings(cli.settings);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => migrate(&config).await.map(|_| ()),
+        Command::Org(OrgCommand::Create { name }) => create_org(&config, &name).await,
+        Command::Credits(command) => credits::run(&config, command).await,
+        Command::Schema => {
+            print!("{}", crate::api::sdl());
+            Ok(())
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("contrail: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    let db = crate::db::connect(&config.database_url)
+        .await
+        .map_err(|error| format!("cannot open CONTRAIL_DATABASE_URL: {error}"))?;
+    crate::app::migrate(&db)
+        .await
+        .map_err(|error| format!("migration failed: {error}"))?;
+    Ok(db)
+}
+
+async fn create_org(config: &Config, name: &str) -> Result<(), String> {
+    let db = migrate(config).await?;
+    let issued = crate::organizations::create(&db, name)
+        .await
+        .map_err(|error| error.to_string())?;
+    println!(
+        "Created organization {name:?} (id {}).",
+        issued.organization_id.0
+    );
+    println!("API key (shown once, store it now): {}", issued.secret);
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let db = migrate(&config).await?;
+    if config.is_development() {
+        seed_development(&db)
+            .await
+            .map_err(|error| error.to_string())?;
+    }
+    let listener = TcpListener::bind(config.listen).await.map_err(|error| {
+        format!(
+            "cannot listen on {} (CONTRAIL_LISTEN): {error}",
+            config.listen
+        )
+    })?;
+    let address = listener.local_addr().map_err(|error| error.to_string())?;
+    tracing::info!(%address, mode = ?config.mode, "Contrail is listening");
+    if config.is_development() {
+        println!("GraphiQL: {}/graphql", config.public_url);
+    }
+    crate::serve(
+        listener,
+        App::builder(db, config).build(),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|error| format!("server error: {error}"))
+}
+
+/// Demo supply and a demo organization, once, so a fresh clone works with no set-up.
+async fn seed_development(db: &sea_orm::DatabaseConnection) -> crate::error::Result<()> {
+    if crate::credits::seed_demo(db).await? {
+        tracing::info!("seeded demo credit projects and listings");
+    }
+    if crate::organizations::count(db).await? == 0 {
+        let issued = crate::organizations::create(db, "Demo organization").await?;
+        println!("Created a demo organization. Its API key (shown once, store it now):");
+        println!("  {}", issued.secret);
+        println!("Send it as `Authorization: Bearer {}`", issued.secret);
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

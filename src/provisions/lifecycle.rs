@@ -1,0 +1,270 @@
+//! A provision's lifecycle in three steps, each inside the caller's transaction:
+//! [`reserve`] takes the credits from the ledger as a hold (`PENDING_PAYMENT`), [`confirm`]
+//! makes the hold an allocation with its certificate and schedules retirement (`CONFIRMED`),
+//! [`release`] gives the credits back (`CANCELLED`, `EXPIRED`, `FAILED`). A provision billed on
+//! the monthly invoice is reserved and confirmed at once ([`create`]).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
+};
+
+use super::entity::{allocation, provision};
+use super::linking::{insert_links, owned_emissions};
+use super::retirement::Retirements;
+use super::{
+    BeneficiaryName, Billing, Provision, ProvisionStatus, RetirementMessage, find_for_update,
+};
+use crate::certificates::{self, CertificateStatus};
+use crate::credits::ledger::{self, GramRange};
+use crate::error::{Error, Input, Result};
+use crate::ids::{EmissionId, ListingId, OrganizationId, ProvisionId};
+use crate::units::{FeeBps, Grams, Percentage};
+
+/// How much to provision.
+pub enum Quantity {
+    Tonnes(Grams),
+    /// A share of the emissions' summed net CO2; the provision is linked to them.
+    Emissions {
+        ids: Vec<EmissionId>,
+        percentage: Percentage,
+    },
+}
+
+impl Quantity {
+    /// The input a quantity problem is blamed on.
+    fn input(&self) -> Input {
+        match self {
+            Quantity::Tonnes(_) => Input::Quantity,
+            Quantity::Emissions { .. } => Input::Emissions,
+        }
+    }
+}
+
+pub struct NewProvision {
+    pub quantity: Quantity,
+    /// Defaults to the default listing.
+    pub listing: Option<ListingId>,
+    pub beneficiary_name: BeneficiaryName,
+    pub retirement_message: Option<RetirementMessage>,
+}
+
+/// Where provisioning happens: the database, the fee, and how and when credits are retired.
+pub struct Provisioning<'a> {
+    pub db: &'a DatabaseConnection,
+    pub fee: FeeBps,
+    pub retirements: &'a Retirements,
+    pub retirement_delay: Duration,
+}
+
+/// Holds the credits of a new provision: its quantity is taken from the listing's batches
+/// (oldest vintage first) and recorded as its allocation, its emissions linked, while it waits
+/// in `PENDING_PAYMENT`.
+pub async fn reserve(
+    txn: &DatabaseTransaction,
+    organization: OrganizationId,
+    new: NewProvision,
+    fee: FeeBps,
+    billing: Billing,
+) -> Result<provision::Model> {
+    let input = new.quantity.input();
+    let (quantity, emission_ids, percentage) = match new.quantity {
+        Quantity::Tonnes(quantity) => (quantity, Vec::new(), None),
+        Quantity::Emissions { ids, percentage } => {
+            let owned = owned_emissions(txn, organization, &ids).await?;
+            let net: Grams = owned.iter().map(|(_, net)| *net).sum();
+            let ids = owned.into_iter().map(|(id, _)| id).collect();
+            (net.percent(percentage), ids, Some(percentage))
+        }
+    };
+    if quantity <= Grams::ZERO {
+        return Err(Error::invalid(
+            input,
+            "the emissions have no net CO2 to offset",
+        ));
+    }
+    let listing_id = match new.listing {
+        Some(id) => id,
+        None => {
+            crate::credits::default_listing(txn)
+                .await?
+                .ok_or_else(|| Error::insufficient_supply("no credit listing is available"))?
+                .id
+        }
+    };
+    let listing = ledger::lock_listing(txn, listing_id).await?;
+    if quantity < listing.min_fill {
+        return Err(Error::invalid(
+            input,
+            format!("the listing sells at least {} t", listing.min_fill.tonnes()),
+        ));
+    }
+    let price = listing
+        .unit_price
+        .per_tonne_times(quantity, fee)
+        .ok_or_else(|| Error::invalid(input, "the price would be too large to express"))?;
+    let ranges = ledger::allocate(txn, listing.id, quantity).await?;
+    let now = Utc::now();
+    let row = provision::ActiveModel {
+        organization_id: Set(organization),
+        listing_id: Set(listing.id),
+        status: Set(ProvisionStatus::PendingPayment),
+        billing: Set(billing),
+        quantity_grams: Set(quantity.get()),
+        offset_percentage: Set(percentage.map(|percentage| i32::from(percentage.get()))),
+        unit_price_minor: Set(listing.unit_price.minor),
+        currency: Set(listing.unit_price.currency),
+        fee_bps: Set(fee.get() as i32),
+        price_minor: Set(price.minor),
+        invoice_month: Set(now.format("%Y-%m").to_string()),
+        beneficiary_name: Set(new.beneficiary_name.0),
+        retirement_message: Set(new
+            .retirement_message
+            .map(|message| message.0)
+            .filter(|message| !message.is_empty())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        retire_after: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    insert_links(txn, row.id, &emission_ids, now).await?;
+    let allocations = ranges.iter().map(|range| allocation::ActiveModel {
+        provision_id: Set(row.id),
+        batch_id: Set(range.batch),
+        start_gram: Set(range.start),
+        end_gram: Set(range.end),
+        created_at: Set(now),
+        released_at: Set(None),
+        ..Default::default()
+    });
+    allocation::Entity::insert_many(allocations)
+        .exec(txn)
+        .await?;
+    Ok(row)
+}
+
+/// Confirms a reserved provision: its hold becomes its allocation, its certificate is created
+/// (`PENDING` until retirement) and its retirement falls due after `retirement_delay`.
+pub async fn confirm(
+    txn: &DatabaseTransaction,
+    reserved: provision::Model,
+    retirement_delay: Duration,
+) -> Result<provision::Model> {
+    let now = Utc::now();
+    let id = reserved.id;
+    let mut row = reserved.into_active_model();
+    row.status = Set(ProvisionStatus::Confirmed);
+    row.updated_at = Set(now);
+    row.retire_after = Set(Some(
+        now + chrono::Duration::from_std(retirement_delay).unwrap_or_default(),
+    ));
+    let row = row.update(txn).await?;
+    certificates::create(txn, id, now).await?;
+    Ok(row)
+}
+
+/// Gives a provision's held or allocated credits back to supply and moves it to `status`
+/// (`CANCELLED`, `EXPIRED` or `FAILED`); its certificate, if any, becomes void.
+pub async fn release(
+    txn: &DatabaseTransaction,
+    held: provision::Model,
+    status: ProvisionStatus,
+) -> Result<provision::Model> {
+    let id = held.id;
+    ledger::lock_listing(txn, held.listing_id).await?;
+    let now = Utc::now();
+    let allocated = allocation::Entity::find()
+        .filter(allocation::Column::ProvisionId.eq(id))
+        .filter(allocation::Column::ReleasedAt.is_null())
+        .all(txn)
+        .await?;
+    let ranges: Vec<GramRange> = allocated
+        .iter()
+        .map(|allocation| GramRange {
+            batch: allocation.batch_id,
+            start: allocation.start_gram,
+            end: allocation.end_gram,
+        })
+        .collect();
+    ledger::release(txn, &ranges).await?;
+    allocation::Entity::update_many()
+        .col_expr(allocation::Column::ReleasedAt, Expr::value(now))
+        .filter(allocation::Column::ProvisionId.eq(id))
+        .filter(allocation::Column::ReleasedAt.is_null())
+        .exec(txn)
+        .await?;
+    let mut row = held.into_active_model();
+    row.status = Set(status);
+    row.updated_at = Set(now);
+    row.retire_after = Set(None);
+    if status == ProvisionStatus::Cancelled {
+        row.cancelled_at = Set(Some(now));
+    }
+    let row = row.update(txn).await?;
+    certificates::settle(txn, id, CertificateStatus::Void, now).await?;
+    Ok(row)
+}
+
+/// Provisions credits billed to the monthly invoice: reserved and confirmed in one
+/// transaction, then retired at once when no delay is configured (else by the worker).
+pub async fn create(
+    ctx: &Provisioning<'_>,
+    organization: OrganizationId,
+    new: NewProvision,
+) -> Result<Provision> {
+    let txn = crate::db::begin_write(ctx.db).await?;
+    let reserved = reserve(&txn, organization, new, ctx.fee, Billing::Invoice).await?;
+    let confirmed = confirm(&txn, reserved, ctx.retirement_delay).await?;
+    txn.commit().await?;
+    if !ctx.retirement_delay.is_zero() {
+        ctx.retirements.wake();
+        return Ok(confirmed.try_into()?);
+    }
+    ctx.retirements.retire_if_due(ctx.db, confirmed.id).await?;
+    super::find(ctx.db, organization, confirmed.id)
+        .await?
+        .ok_or_else(|| Error::not_found("Provision"))
+}
+
+/// Cancels a provision whose credits are not retired: its grams return to supply and its
+/// certificate is void. Retirement is irreversible: a retired provision is a `CONFLICT`.
+/// Cancelling twice is harmless.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    organization: OrganizationId,
+    id: ProvisionId,
+) -> Result<Provision> {
+    let txn = crate::db::begin_write(db).await?;
+    let row = find_for_update(&txn, organization, id).await?;
+    match row.status {
+        ProvisionStatus::Cancelled => return Ok(row.try_into()?),
+        ProvisionStatus::Confirmed | ProvisionStatus::PendingPayment
+            if row.retirement_claimed_at.is_none() => {}
+        ProvisionStatus::Confirmed => {
+            return Err(Error::conflict(
+                "the credits are being retired; retirement is irreversible",
+            ));
+        }
+        status => {
+            return Err(Error::conflict(format!(
+                "a {} provision cannot be cancelled; retirement is irreversible",
+                status_word(status)
+            )));
+        }
+    }
+    let row = release(&txn, row, ProvisionStatus::Cancelled).await?;
+    txn.commit().await?;
+    Ok(row.try_into()?)
+}
+
+/// The status in a sentence, as clients see it spelled (lower case).
+pub(super) fn status_word(status: ProvisionStatus) -> String {
+    use sea_orm::ActiveEnum;
+    status.to_value().to_lowercase()
+}

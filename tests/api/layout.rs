@@ -1,0 +1,140 @@
+//! The house rules of `src/`, checked so they stay true: layers point down, and no room grows
+//! past 450 lines. The README's "Layout" explains the layers.
+
+use std::path::{Path, PathBuf};
+
+/// Each domain and the domains it may use (those below it).
+const DOMAINS: [(&str, &[&str]); 8] = [
+    ("organizations", &[]),
+    ("catalog", &[]),
+    ("credits", &[]),
+    ("certificates", &[]),
+    ("fleet", &["catalog"]),
+    ("emissions", &["fleet", "catalog", "credits"]),
+    ("provisions", &["emissions", "credits", "certificates"]),
+    (
+        "accounting",
+        &[
+            "provisions",
+            "emissions",
+            "fleet",
+            "credits",
+            "certificates",
+            "catalog",
+        ],
+    ),
+];
+
+/// Shared values and infrastructure, below every domain.
+const SHARED: [&str; 8] = [
+    "units.rs",
+    "ids.rs",
+    "fuel.rs",
+    "paging.rs",
+    "error.rs",
+    "config.rs",
+    "db.rs",
+    "jobs.rs",
+];
+
+/// What sits above the domains; nothing below may name it.
+const UPPER: [&str; 5] = [
+    "crate::api",
+    "crate::http",
+    "crate::cli",
+    "crate::app",
+    "crate::serve",
+];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn rust_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_owned()];
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).unwrap() {
+        files.extend(rust_files(&entry.unwrap().path()));
+    }
+    files.retain(|file| file.extension().is_some_and(|ext| ext == "rs"));
+    files
+}
+
+/// Lines of `file` that name `what` outside comments.
+fn mentions(file: &Path, what: &str) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .filter(|line| line.contains(what))
+        .map(|line| format!("{}: {}", file.display(), line.trim()))
+        .collect()
+}
+
+#[test]
+fn domains_know_nothing_of_graphql_http_or_the_layers_above() {
+    let mut violations = Vec::new();
+    for (domain, allowed) in DOMAINS {
+        for file in rust_files(&src().join(domain)) {
+            for forbidden in ["async_graphql", "axum"].iter().chain(UPPER.iter()) {
+                violations.extend(mentions(&file, forbidden));
+            }
+            for (other, _) in DOMAINS {
+                if other != domain && !allowed.contains(&other) {
+                    violations.extend(mentions(&file, &format!("crate::{other}")));
+                }
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "upward imports:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn shared_values_sit_below_the_domains() {
+    let mut violations = Vec::new();
+    for file in SHARED.iter().map(|file| src().join(file)) {
+        let names = DOMAINS.iter().map(|(domain, _)| format!("crate::{domain}"));
+        for forbidden in names.chain(UPPER.iter().map(|upper| upper.to_string())) {
+            violations.extend(mentions(&file, &forbidden));
+        }
+        violations.extend(mentions(&file, "async_graphql"));
+    }
+    assert!(
+        violations.is_empty(),
+        "upward imports:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn the_api_layer_does_not_reach_http_or_the_command_line() {
+    let mut violations = Vec::new();
+    for file in rust_files(&src().join("api")) {
+        for forbidden in ["crate::http", "crate::cli", "axum"] {
+            violations.extend(mentions(&file, forbidden));
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "upward imports:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn no_source_file_is_over_450_lines() {
+    let long: Vec<String> = rust_files(&src())
+        .into_iter()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+            (lines > 450).then(|| format!("{} ({lines} lines)", file.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split by responsibility: {long:?}");
+}
