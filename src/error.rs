@@ -37,6 +37,9 @@ pub enum Error {
     Expired(String),
     #[error("{0}")]
     InsufficientSupply(String),
+    /// The payment provider refused or could not be reached; nothing was written.
+    #[error("{0}")]
+    PaymentProvider(String),
     /// Anything the caller cannot fix; its cause is logged, never shown to a client.
     #[error("internal error: {0}")]
     Internal(Arc<dyn std::error::Error + Send + Sync>),

@@ -21,9 +21,15 @@ pub mod fuel;
 pub mod http;
 pub mod ids;
 pub mod jobs;
+pub mod mail;
 pub mod organizations;
 pub mod paging;
+pub mod payments;
 pub mod provisions;
+pub mod settings;
+pub mod stripe_double;
+pub mod stripe_gateway;
+pub mod tokens;
 pub mod units;
 
 use std::future::Future;

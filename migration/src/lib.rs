@@ -4,6 +4,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_foundation;
 mod m20261121_000002_credits_ledger;
+mod m20261202_000003_payments;
+mod m20261202_000004_stripe_double;
 
 pub struct Migrator;
 
@@ -13,6 +15,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_credits_ledger::Migration),
+            Box::new(m20261202_000003_payments::Migration),
+            Box::new(m20261202_000004_stripe_double::Migration),
         ]
     }
 }

@@ -52,6 +52,7 @@ impl ApiError {
             ApiError::Domain(Error::Conflict(_)) => "CONFLICT",
             ApiError::Domain(Error::Expired(_)) => "QUOTE_EXPIRED",
             ApiError::Domain(Error::InsufficientSupply(_)) => "INSUFFICIENT_SUPPLY",
+            ApiError::Domain(Error::PaymentProvider(_)) => "PAYMENT_PROVIDER_ERROR",
             ApiError::Domain(Error::Internal(_)) => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -3,12 +3,11 @@
 use std::fmt::Display;
 
 use async_graphql::ID;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::errors::{ApiError, ApiResult};
 use crate::ids::{
-    AircraftId, CertificateId, EmissionId, EstimateId, ListingId, ProjectId, ProvisionId,
+    AircraftId, CertificateId, EmissionId, EstimateId, ListingId, PaymentId, ProjectId,
+    ProvisionId, QuoteId,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +20,12 @@ pub enum NodeKind {
     Emission,
     Provision,
     Certificate,
+    Quote,
+    Payment,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 8] = [
+    const ALL: [NodeKind; 10] = [
         NodeKind::AircraftModel,
         NodeKind::CreditProject,
         NodeKind::Listing,
@@ -33,6 +34,8 @@ impl NodeKind {
         NodeKind::Emission,
         NodeKind::Provision,
         NodeKind::Certificate,
+        NodeKind::Quote,
+        NodeKind::Payment,
     ];
 
     /// The GraphQL type the ID names.
@@ -46,20 +49,21 @@ impl NodeKind {
             NodeKind::Emission => "Emission",
             NodeKind::Provision => "Provision",
             NodeKind::Certificate => "Certificate",
+            NodeKind::Quote => "Quote",
+            NodeKind::Payment => "Payment",
         }
     }
 }
 
 pub fn encode(kind: NodeKind, key: impl Display) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{key}", kind.name())))
+    ID(crate::ids::opaque(kind.name(), key))
 }
 
 /// The kind and key an ID names, if it is one of ours.
 pub fn decode(id: &str) -> Option<(NodeKind, String)> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(id.trim()).ok()?).ok()?;
-    let (name, key) = raw.split_once(':')?;
+    let (name, key) = crate::ids::reveal(id)?;
     let kind = NodeKind::ALL.into_iter().find(|kind| kind.name() == name)?;
-    Some((kind, key.to_owned()))
+    Some((kind, key))
 }
 
 /// An entity id with a global ID.
@@ -95,6 +99,8 @@ global_ids! {
     EmissionId => Emission,
     ProvisionId => Provision,
     CertificateId => Certificate,
+    QuoteId => Quote,
+    PaymentId => Payment,
 }
 
 /// The id an ID names, if it is of type `T`; anything else is bad input on `field`.

@@ -14,8 +14,10 @@ use crate::certificates::Certificate;
 use crate::credits::{CreditProject, Listing};
 use crate::emissions::Emission;
 use crate::fleet::Aircraft;
-use crate::ids::{AircraftId, EmissionId, ListingId, ProjectId, ProvisionId};
+use crate::ids::{AircraftId, EmissionId, ListingId, PaymentId, ProjectId, ProvisionId, QuoteId};
 use crate::paging::Page;
+use crate::payments::quotes::Quote;
+use crate::payments::{Payment, PaymentEvent};
 use crate::provisions::{Allocation, Provision};
 use crate::units::Grams;
 
@@ -272,5 +274,64 @@ impl Loader<AircraftEmissions> for DbLoader {
             }
         }
         Ok(loaded)
+    }
+}
+
+impl Loader<QuoteId> for DbLoader {
+    type Value = Quote;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[QuoteId]) -> LoadResult<QuoteId, Quote> {
+        let quotes = crate::payments::quotes::find_many(&self.db, keys).await?;
+        Ok(quotes.into_iter().map(|quote| (quote.id, quote)).collect())
+    }
+}
+
+impl Loader<PaymentId> for DbLoader {
+    type Value = Payment;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[PaymentId]) -> LoadResult<PaymentId, Payment> {
+        let payments = crate::payments::find_many(&self.db, keys).await?;
+        Ok(payments
+            .into_iter()
+            .map(|payment| (payment.id, payment))
+            .collect())
+    }
+}
+
+/// The payment of a provision paid through the hosted checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PaymentOf(pub ProvisionId);
+
+impl Loader<PaymentOf> for DbLoader {
+    type Value = Payment;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[PaymentOf]) -> LoadResult<PaymentOf, Payment> {
+        let provisions: Vec<ProvisionId> = keys.iter().map(|key| key.0).collect();
+        let payments = crate::payments::for_provisions(&self.db, &provisions).await?;
+        Ok(payments
+            .into_iter()
+            .map(|(provision, payment)| (PaymentOf(provision), payment))
+            .collect())
+    }
+}
+
+/// A payment's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimelineOf(pub PaymentId);
+
+impl Loader<TimelineOf> for DbLoader {
+    type Value = Vec<PaymentEvent>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[TimelineOf]) -> LoadResult<TimelineOf, Vec<PaymentEvent>> {
+        let payments: Vec<PaymentId> = keys.iter().map(|key| key.0).collect();
+        let timelines = crate::payments::timelines(&self.db, &payments).await?;
+        Ok(timelines
+            .into_iter()
+            .map(|(id, events)| (TimelineOf(id), events))
+            .collect())
     }
 }

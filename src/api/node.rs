@@ -11,9 +11,12 @@ use super::types::certificate::CertificateNode;
 use super::types::emission::EmissionNode;
 use super::types::estimate::EmissionEstimateNode;
 use super::types::listing::{CreditProjectNode, ListingNode};
+use super::types::payment::PaymentNode;
 use super::types::provision::ProvisionNode;
+use super::types::quote::QuoteNode;
 use crate::ids::{
-    AircraftId, CertificateId, EmissionId, EstimateId, ListingId, ProjectId, ProvisionId,
+    AircraftId, CertificateId, EmissionId, EstimateId, ListingId, PaymentId, ProjectId,
+    ProvisionId, QuoteId,
 };
 
 #[derive(Interface)]
@@ -27,6 +30,8 @@ pub enum Node {
     Emission(EmissionNode),
     Provision(ProvisionNode),
     Certificate(CertificateNode),
+    Quote(QuoteNode),
+    Payment(PaymentNode),
 }
 
 #[derive(Default)]
@@ -91,6 +96,16 @@ impl NodeQuery {
                     }
                     _ => None,
                 }
+            }
+            NodeKind::Quote => {
+                crate::payments::quotes::find(db, ctx.organization()?, QuoteId::from_key(number()?))
+                    .await?
+                    .map(|quote| Node::Quote(QuoteNode(quote)))
+            }
+            NodeKind::Payment => {
+                crate::payments::find(db, ctx.organization()?, PaymentId::from_key(number()?))
+                    .await?
+                    .map(|payment| Node::Payment(PaymentNode(payment)))
             }
         };
         node.map(Some)

@@ -18,6 +18,7 @@ pub struct Query(
     queries::emissions::EmissionsQuery,
     queries::provisions::ProvisionsQuery,
     queries::certificates::CertificatesQuery,
+    queries::payments::PaymentsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -25,6 +26,7 @@ pub struct Mutation(
     mutations::fleet::FleetMutation,
     mutations::emissions::EmissionsMutation,
     mutations::provisions::ProvisionsMutation,
+    mutations::payments::PaymentsMutation,
 );
 
 pub type ContrailSchema = Schema<Query, Mutation, EmptySubscription>;

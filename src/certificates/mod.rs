@@ -3,8 +3,6 @@
 
 pub mod entity;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -68,7 +66,7 @@ pub async fn create(
     let number: i64 = row.try_get("", "last_number")?;
     let row = certificate::ActiveModel {
         provision_id: Set(provision),
-        public_id: Set(random_public_id()?),
+        public_id: Set(crate::tokens::random_token(PUBLIC_ID_BYTES)?),
         number: Set(format!("CTR-{year}-{number:06}")),
         status: Set(CertificateStatus::Pending),
         created_at: Set(now),
@@ -79,12 +77,6 @@ pub async fn create(
     .insert(db)
     .await?;
     Ok(row)
-}
-
-fn random_public_id() -> Result<String> {
-    let mut bytes = [0_u8; PUBLIC_ID_BYTES];
-    getrandom::fill(&mut bytes).map_err(|error| Error::internal(std::io::Error::other(error)))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Moves the provision's certificate from `PENDING` to `status`.

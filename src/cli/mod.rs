@@ -66,7 +66,7 @@ async fn create_org(config: &Config, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(config: Config) -> Result<(), String> {
+async fn serve(mut config: Config) -> Result<(), String> {
     let db = migrate(&config).await?;
     if config.is_development() {
         seed_development(&db)
@@ -79,18 +79,18 @@ async fn serve(config: Config) -> Result<(), String> {
             config.listen
         )
     })?;
-    let address = listener.local_addr().map_err(|error| error.to_string())?;
-    tracing::info!(%address, mode = ?config.mode, "Contrail is listening");
-    if config.is_development() {
-        println!("GraphiQL: {}/graphql", config.public_url);
+    // The server reaches itself (the Stripe test double, its webhooks) where it listens.
+    config.listen = listener.local_addr().map_err(|error| error.to_string())?;
+    tracing::info!(address = %config.listen, mode = ?config.mode, "Contrail is listening");
+    let development = config.is_development();
+    let graphiql = format!("{}/graphql", config.public_url);
+    let app = App::builder(db, config).build().await?;
+    if development {
+        println!("GraphiQL: {graphiql}");
     }
-    crate::serve(
-        listener,
-        App::builder(db, config).build(),
-        shutdown_signal(),
-    )
-    .await
-    .map_err(|error| format!("server error: {error}"))
+    crate::serve(listener, app, shutdown_signal())
+        .await
+        .map_err(|error| format!("server error: {error}"))
 }
 
 /// Demo supply and a demo organization, once, so a fresh clone works with no set-up.

@@ -2,15 +2,17 @@
 //! the certificate page, health checks; limits and the last-resort panic handler as layers.
 
 mod certificate_page;
+mod checkout_pages;
 mod graphiql;
 mod graphql;
 pub mod server;
+mod webhooks;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -31,21 +33,35 @@ pub fn router(app: App) -> Router {
         schema: crate::api::build(&app),
         app,
     };
-    Router::new()
+    let double = state
+        .app
+        .stripe_double
+        .as_ref()
+        .map(|double| double.router());
+    let routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/certificates/{public_id}", get(certificate_page::show))
+        .route("/thanks/{public_id}", get(checkout_pages::thanks))
+        .route("/checkout/cancel/{public_id}", get(checkout_pages::cancel))
+        .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_timeout,
         ))
-        // The last line of defence: nothing a client sends should get here (tests prove the
-        // known cases never do), but a panic must answer, not drop the connection.
+        .with_state(state);
+    // The Stripe test double answers on this server (development without a Stripe key).
+    let routes = match double {
+        Some(double) => routes.merge(double),
+        None => routes,
+    };
+    // The last line of defence: nothing a client sends should get here (tests prove the known
+    // cases never do), but a panic must answer, not drop the connection.
+    routes
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 async fn readyz(State(state): State<HttpState>) -> Response {

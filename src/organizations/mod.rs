@@ -2,8 +2,6 @@
 
 pub mod entity;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
@@ -47,9 +45,10 @@ pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<IssuedKey> 
 }
 
 async fn issue_key(db: &impl ConnectionTrait, organization_id: OrganizationId) -> Result<String> {
-    let mut random = [0_u8; KEY_RANDOM_BYTES];
-    getrandom::fill(&mut random).map_err(|error| Error::internal(std::io::Error::other(error)))?;
-    let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(random));
+    let secret = format!(
+        "{KEY_PREFIX}{}",
+        crate::tokens::random_token(KEY_RANDOM_BYTES)?
+    );
     api_key::ActiveModel {
         organization_id: Set(organization_id),
         key_hash: Set(hash_key(&secret)),
@@ -82,6 +81,15 @@ pub async fn authenticate(
         .one(db)
         .await?;
     Ok(key.map(|key| key.organization_id))
+}
+
+/// The organization's name, as its customers know it.
+pub async fn name(db: &impl ConnectionTrait, id: OrganizationId) -> Result<String> {
+    organization::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|organization| organization.name)
+        .ok_or_else(|| Error::not_found("Organization"))
 }
 
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {

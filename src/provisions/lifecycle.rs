@@ -13,7 +13,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, Set,
 };
 
-use super::entity::{allocation, provision};
+use super::entity::{allocation, provision, provision_emission};
 use super::linking::{insert_links, owned_emissions};
 use super::retirement::Retirements;
 use super::{
@@ -23,7 +23,7 @@ use crate::certificates::{self, CertificateStatus};
 use crate::credits::ledger::{self, GramRange};
 use crate::error::{Error, Input, Result};
 use crate::ids::{EmissionId, ListingId, OrganizationId, ProvisionId};
-use crate::units::{FeeBps, Grams, Percentage};
+use crate::units::{FeeBps, Grams, Money, Percentage};
 
 /// How much to provision.
 pub enum Quantity {
@@ -53,6 +53,19 @@ pub struct NewProvision {
     pub retirement_message: Option<RetirementMessage>,
 }
 
+/// What a provision is charged.
+#[derive(Debug, Clone, Copy)]
+pub enum Price {
+    /// The listing's unit price now, plus the platform fee.
+    Listing(FeeBps),
+    /// A quote's price, held since it was given, whatever the listing costs now.
+    Quoted {
+        unit_price: Money,
+        fee: FeeBps,
+        total: Money,
+    },
+}
+
 /// Where provisioning happens: the database, the fee, and how and when credits are retired.
 pub struct Provisioning<'a> {
     pub db: &'a DatabaseConnection,
@@ -68,7 +81,7 @@ pub async fn reserve(
     txn: &DatabaseTransaction,
     organization: OrganizationId,
     new: NewProvision,
-    fee: FeeBps,
+    price: Price,
     billing: Billing,
 ) -> Result<provision::Model> {
     let input = new.quantity.input();
@@ -103,10 +116,20 @@ pub async fn reserve(
             format!("the listing sells at least {} t", listing.min_fill.tonnes()),
         ));
     }
-    let price = listing
-        .unit_price
-        .per_tonne_times(quantity, fee)
-        .ok_or_else(|| Error::invalid(input, "the price would be too large to express"))?;
+    let (unit_price, fee, total) = match price {
+        Price::Listing(fee) => {
+            let total = listing
+                .unit_price
+                .per_tonne_times(quantity, fee)
+                .ok_or_else(|| Error::invalid(input, "the price would be too large to express"))?;
+            (listing.unit_price, fee, total)
+        }
+        Price::Quoted {
+            unit_price,
+            fee,
+            total,
+        } => (unit_price, fee, total),
+    };
     let ranges = ledger::allocate(txn, listing.id, quantity).await?;
     let now = Utc::now();
     let row = provision::ActiveModel {
@@ -116,10 +139,10 @@ pub async fn reserve(
         billing: Set(billing),
         quantity_grams: Set(quantity.get()),
         offset_percentage: Set(percentage.map(|percentage| i32::from(percentage.get()))),
-        unit_price_minor: Set(listing.unit_price.minor),
-        currency: Set(listing.unit_price.currency),
+        unit_price_minor: Set(unit_price.minor),
+        currency: Set(unit_price.currency),
         fee_bps: Set(fee.get() as i32),
-        price_minor: Set(price.minor),
+        price_minor: Set(total.minor),
         invoice_month: Set(now.format("%Y-%m").to_string()),
         beneficiary_name: Set(new.beneficiary_name.0),
         retirement_message: Set(new
@@ -134,8 +157,18 @@ pub async fn reserve(
     .insert(txn)
     .await?;
     insert_links(txn, row.id, &emission_ids, now).await?;
+    record_allocations(txn, row.id, &ranges).await?;
+    Ok(row)
+}
+
+async fn record_allocations(
+    txn: &DatabaseTransaction,
+    provision: ProvisionId,
+    ranges: &[GramRange],
+) -> Result<()> {
+    let now = Utc::now();
     let allocations = ranges.iter().map(|range| allocation::ActiveModel {
-        provision_id: Set(row.id),
+        provision_id: Set(provision),
         batch_id: Set(range.batch),
         start_gram: Set(range.start),
         end_gram: Set(range.end),
@@ -146,7 +179,41 @@ pub async fn reserve(
     allocation::Entity::insert_many(allocations)
         .exec(txn)
         .await?;
-    Ok(row)
+    Ok(())
+}
+
+/// Holds fresh credits for a provision whose hold was released (its checkout expired, then was
+/// paid after all): back to `PENDING_PAYMENT`, or `INSUFFICIENT_SUPPLY` if none are left.
+pub async fn hold_again(
+    txn: &DatabaseTransaction,
+    released: provision::Model,
+) -> Result<provision::Model> {
+    ledger::lock_listing(txn, released.listing_id).await?;
+    let quantity = Grams::new(released.quantity_grams);
+    let ranges = ledger::allocate(txn, released.listing_id, quantity).await?;
+    record_allocations(txn, released.id, &ranges).await?;
+    let mut row = released.into_active_model();
+    row.status = Set(ProvisionStatus::PendingPayment);
+    row.cancelled_at = Set(None);
+    row.updated_at = Set(Utc::now());
+    Ok(row.update(txn).await?)
+}
+
+/// Undoes a reservation that never became a checkout (the provider refused to open it): the
+/// credits go back and nothing of the provision is left.
+pub async fn discard(txn: &DatabaseTransaction, reserved: provision::Model) -> Result<()> {
+    let id = reserved.id;
+    release(txn, reserved, ProvisionStatus::Failed).await?;
+    allocation::Entity::delete_many()
+        .filter(allocation::Column::ProvisionId.eq(id))
+        .exec(txn)
+        .await?;
+    provision_emission::Entity::delete_many()
+        .filter(provision_emission::Column::ProvisionId.eq(id))
+        .exec(txn)
+        .await?;
+    provision::Entity::delete_by_id(id).exec(txn).await?;
+    Ok(())
 }
 
 /// Confirms a reserved provision: its hold becomes its allocation, its certificate is created
@@ -219,7 +286,14 @@ pub async fn create(
     new: NewProvision,
 ) -> Result<Provision> {
     let txn = crate::db::begin_write(ctx.db).await?;
-    let reserved = reserve(&txn, organization, new, ctx.fee, Billing::Invoice).await?;
+    let reserved = reserve(
+        &txn,
+        organization,
+        new,
+        Price::Listing(ctx.fee),
+        Billing::Invoice,
+    )
+    .await?;
     let confirmed = confirm(&txn, reserved, ctx.retirement_delay).await?;
     txn.commit().await?;
     if !ctx.retirement_delay.is_zero() {

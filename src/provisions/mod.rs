@@ -166,7 +166,16 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[ProvisionId]) -> Result
     rows_to_provisions(rows)
 }
 
-/// The provision, locked for a change until the transaction ends.
+/// A provision, whoever owns it, locked for a change until the transaction ends.
+pub async fn lock(db: &impl ConnectionTrait, id: ProvisionId) -> Result<provision::Model> {
+    provision::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found("Provision"))
+}
+
+/// The organization's provision, locked for a change until the transaction ends.
 async fn find_for_update(
     db: &impl ConnectionTrait,
     organization: OrganizationId,

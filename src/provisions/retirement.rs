@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::entity::provision;
@@ -28,17 +29,31 @@ const CLAIM_BATCH: u64 = 20;
 /// How long a retirement the registry refused waits before the next attempt.
 pub const REGISTRY_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// Told, inside the transaction that records it, that a provision's credits were retired
+/// (payments mark their retirement status by it).
+#[async_trait::async_trait]
+pub trait RetirementListener: Send + Sync {
+    async fn retired(
+        &self,
+        txn: &DatabaseTransaction,
+        provision: ProvisionId,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
 /// The retirement machinery of an instance, shared by its requests and its worker.
 #[derive(Clone)]
 pub struct Retirements {
     pub registry: Arc<dyn Registry>,
+    listeners: Arc<[Arc<dyn RetirementListener>]>,
     wake: Wake,
 }
 
 impl Retirements {
-    pub fn new(registry: Arc<dyn Registry>) -> Self {
+    pub fn new(registry: Arc<dyn Registry>, listeners: Vec<Arc<dyn RetirementListener>>) -> Self {
         Retirements {
             registry,
+            listeners: listeners.into(),
             wake: Wake::default(),
         }
     }
@@ -52,7 +67,7 @@ impl Retirements {
     pub fn job(&self, db: DatabaseConnection) -> (RetirementJob, Wake) {
         let job = RetirementJob {
             db,
-            registry: self.registry.clone(),
+            retirements: self.clone(),
         };
         (job, self.wake.clone())
     }
@@ -60,7 +75,7 @@ impl Retirements {
     /// Retires `id` now if it is due (a provision with no retirement delay is due at once).
     pub async fn retire_if_due(&self, db: &DatabaseConnection, id: ProvisionId) -> Result<()> {
         for claimed in claim(db, Some(id)).await? {
-            retire_claimed(db, self.registry.as_ref(), claimed).await?;
+            retire_claimed(db, self, claimed).await?;
         }
         Ok(())
     }
@@ -69,7 +84,7 @@ impl Retirements {
 /// Retires what is due, a batch at a time.
 pub struct RetirementJob {
     db: DatabaseConnection,
-    registry: Arc<dyn Registry>,
+    retirements: Retirements,
 }
 
 #[async_trait::async_trait]
@@ -81,7 +96,7 @@ impl Job for RetirementJob {
     async fn run_due(&self) -> Result<Ran> {
         let claimed = claim(&self.db, None).await?;
         for id in &claimed {
-            retire_claimed(&self.db, self.registry.as_ref(), *id).await?;
+            retire_claimed(&self.db, &self.retirements, *id).await?;
         }
         Ok(if claimed.len() as u64 == CLAIM_BATCH {
             Ran::FullBatch
@@ -139,7 +154,7 @@ async fn claim(db: &DatabaseConnection, only: Option<ProvisionId>) -> Result<Vec
 /// Retires one claimed provision and issues its certificate.
 async fn retire_claimed(
     db: &DatabaseConnection,
-    registry: &dyn Registry,
+    retirements: &Retirements,
     id: ProvisionId,
 ) -> Result<()> {
     let row = provision::Entity::find_by_id(id)
@@ -160,7 +175,7 @@ async fn retire_claimed(
         beneficiary_name: &row.beneficiary_name,
         retirement_message: row.retirement_message.as_deref(),
     };
-    let reference = match registry.retire(&retirement).await {
+    let reference = match retirements.registry.retire(&retirement).await {
         Ok(reference) => reference,
         Err(error) => {
             // Release the claim and try again later, without hammering a failing registry.
@@ -195,6 +210,9 @@ async fn retire_claimed(
         .await?;
     if updated.rows_affected == 1 {
         certificates::settle(&txn, id, CertificateStatus::Issued, now).await?;
+        for listener in retirements.listeners.iter() {
+            listener.retired(&txn, id, now).await?;
+        }
     }
     txn.commit().await?;
     Ok(())

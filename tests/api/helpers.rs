@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use contrail::app::App;
 use contrail::config::{Config, Mode};
+use contrail::payments::gateway::PaymentGateway;
 use contrail::provisions::registry::Registry;
+
+use crate::smtp::SmtpSink;
 use contrail::units::FeeBps;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -55,6 +58,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The application the server runs, as the test assembled it.
     pub app: App,
+    /// Receives every e-mail the server sends.
+    pub smtp: SmtpSink,
     /// API keys of two unrelated organizations.
     pub key_a: String,
     pub key_b: String,
@@ -71,6 +76,7 @@ pub struct Options {
     pub mode: Mode,
     pub retirement_delay: std::time::Duration,
     pub http_limits: contrail::config::HttpLimits,
+    pub payments: contrail::config::PaymentsConfig,
 }
 
 impl Default for Options {
@@ -80,6 +86,11 @@ impl Default for Options {
             mode: Mode::Development,
             retirement_delay: std::time::Duration::ZERO,
             http_limits: Default::default(),
+            payments: contrail::config::PaymentsConfig {
+                // "Pay later" settles quickly in tests.
+                double_settle_delay: std::time::Duration::from_millis(500),
+                ..Default::default()
+            },
         }
     }
 }
@@ -89,6 +100,7 @@ pub struct TestAppBuilder {
     backend: Backend,
     options: Options,
     registry: Option<Arc<dyn Registry>>,
+    gateway: Option<Arc<dyn PaymentGateway>>,
 }
 
 impl TestAppBuilder {
@@ -103,12 +115,20 @@ impl TestAppBuilder {
         self
     }
 
+    /// Takes payments through `gateway` instead of the built-in Stripe test double.
+    pub fn gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.gateway = Some(gateway);
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         let TestAppBuilder {
             backend,
             options,
             registry,
+            gateway,
         } = self;
+        let smtp = SmtpSink::start().await;
         let database = TestDatabase::create(backend).await;
         let mut db = contrail::db::connect(database.url())
             .await
@@ -143,17 +163,29 @@ impl TestAppBuilder {
             retirement_delay: options.retirement_delay,
             query_limits: Default::default(),
             http_limits: options.http_limits,
+            payments: options.payments,
+            mail: contrail::config::MailSettings {
+                smtp_url: Some(contrail::config::Secret::new(format!(
+                    "smtp://{}",
+                    smtp.address
+                ))),
+                from: "Contrail <no-reply@contrail.test>".into(),
+            },
         };
         let mut app = App::builder(db.clone(), config);
         if let Some(registry) = registry {
             app = app.registry(registry);
         }
-        let app = app.build();
+        if let Some(gateway) = gateway {
+            app = app.gateway(gateway);
+        }
+        let app = app.build().await.expect("the application assembles");
         let shutdown = start_server(listener, app.clone());
         TestApp {
             address,
             db,
             app,
+            smtp,
             key_a,
             key_b,
             org_a,
@@ -171,6 +203,7 @@ impl TestApp {
             backend,
             options: Options::default(),
             registry: None,
+            gateway: None,
         }
     }
 
@@ -186,7 +219,13 @@ impl TestApp {
     /// load balancer; it stops when the returned sender is dropped.
     pub async fn start_another_instance(&self) -> oneshot::Sender<()> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let app = App::builder(self.db.clone(), (*self.app.config).clone()).build();
+        let mut config = (*self.app.config).clone();
+        config.listen = listener.local_addr().unwrap();
+        let app = App::builder(self.db.clone(), config)
+            .gateway(self.app.gateway.clone())
+            .build()
+            .await
+            .expect("the application assembles");
         start_server(listener, app)
     }
 

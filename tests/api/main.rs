@@ -16,6 +16,8 @@ mod isolation;
 mod layout;
 mod lifecycle;
 mod linking;
+mod payments;
 mod provisions;
 mod schema;
+mod smtp;
 mod transport;

@@ -3,4 +3,5 @@
 
 pub mod emissions;
 pub mod fleet;
+pub mod payments;
 pub mod provisions;

@@ -5,4 +5,5 @@ pub mod certificates;
 pub mod credits;
 pub mod emissions;
 pub mod fleet;
+pub mod payments;
 pub mod provisions;

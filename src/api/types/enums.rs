@@ -80,3 +80,34 @@ pub enum OffsetStatus {
     PartiallyOffset,
     Offset,
 }
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::payments::PaymentStatus")]
+pub enum PaymentStatus {
+    /// The checkout is open, or an asynchronous payment has not settled yet.
+    Pending,
+    /// Paid: the credits are allocated and being retired.
+    Succeeded,
+    /// The payment method failed; the credits were released.
+    Failed,
+    /// The customer gave up; the credits were released.
+    Cancelled,
+    /// The checkout closed unpaid; the credits were released.
+    Expired,
+    /// Paid, then refunded.
+    Refunded,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::payments::RetirementStatus")]
+pub enum RetirementStatus {
+    /// Nothing is retired before the payment succeeds.
+    NotStarted,
+    /// Paid: the registry is retiring the credits.
+    Pending,
+    /// The credits are retired and the certificate issued.
+    Retired,
+    /// Nothing will be retired: no credits were left for a late payment (refunded), or the
+    /// payment was refunded before retirement.
+    Failed,
+}

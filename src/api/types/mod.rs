@@ -11,4 +11,6 @@ pub mod flight;
 pub mod invoice;
 pub mod listing;
 pub mod money;
+pub mod payment;
 pub mod provision;
+pub mod quote;

@@ -9,10 +9,11 @@ use super::emission::EmissionNode;
 use super::enums::{Billing, ProvisionStatus};
 use super::listing::ListingNode;
 use super::money::MoneyObject;
+use super::payment::PaymentNode;
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::GlobalId;
-use crate::api::loaders::{AllocationsOf, CertificateOf, EmissionsOf};
+use crate::api::loaders::{AllocationsOf, CertificateOf, EmissionsOf, PaymentOf};
 use crate::ids::ProvisionId;
 use crate::provisions::{self, Allocation, Provision};
 
@@ -72,12 +73,17 @@ impl ProvisionNode {
         Ok(emissions.into_iter().map(EmissionNode).collect())
     }
 
-    async fn certificate(&self, ctx: &Context<'_>) -> ApiResult<CertificateNode> {
-        ctx.loader()
-            .load_one(CertificateOf(self.0.id))
-            .await?
-            .map(CertificateNode)
-            .ok_or_else(|| ApiError::not_found("Certificate"))
+    /// The certificate, created when the provision is confirmed (null while it waits for its
+    /// payment, or if that payment never came).
+    async fn certificate(&self, ctx: &Context<'_>) -> ApiResult<Option<CertificateNode>> {
+        let certificate = ctx.loader().load_one(CertificateOf(self.0.id)).await?;
+        Ok(certificate.map(CertificateNode))
+    }
+
+    /// The payment through the hosted checkout, for a provision billed that way.
+    async fn payment(&self, ctx: &Context<'_>) -> ApiResult<Option<PaymentNode>> {
+        let payment = ctx.loader().load_one(PaymentOf(self.0.id)).await?;
+        Ok(payment.map(PaymentNode))
     }
 
     /// The exact gram ranges of credit batches it holds (or held, if cancelled).

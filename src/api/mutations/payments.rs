@@ -1,0 +1,242 @@
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use rust_decimal::Decimal;
+
+use crate::api::context::ContextExt;
+use crate::api::errors::{ApiError, ApiResult};
+use crate::api::id::parse;
+use crate::api::inputs;
+use crate::api::types::payment::PaymentNode;
+use crate::api::types::provision::ProvisionNode;
+use crate::api::types::quote::QuoteNode;
+use crate::payments::checkout::{self, EmailAddress, NewCheckout, Purchase, RedirectUrl, Return};
+use crate::payments::quotes;
+use crate::provisions::lifecycle::Quantity;
+use crate::provisions::{BeneficiaryName, RetirementMessage};
+use crate::units::{Grams, Percentage};
+
+#[derive(InputObject)]
+pub struct CreateQuoteInput {
+    /// The listing whose credits to price (`Listing.id`).
+    pub asset_price_source_id: ID,
+    /// Tonnes (at most 6 decimals).
+    pub quantity_tonnes: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateQuotePayload {
+    pub quote: QuoteNode,
+}
+
+/// Printed on the certificate.
+#[derive(InputObject)]
+pub struct CheckoutMetadataInput {
+    pub beneficiary_name: String,
+    pub retirement_message: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateCheckoutInput {
+    /// The listing to buy from, with `quantityTonnes`; or give `quoteId` instead.
+    pub asset_price_source_id: Option<ID>,
+    pub quantity_tonnes: Option<Decimal>,
+    /// A quote whose price the checkout charges (used once).
+    pub quote_id: Option<ID>,
+    pub metadata: CheckoutMetadataInput,
+    /// After paying, the customer goes to this URL followed by `/` and the payment id.
+    pub success_url: String,
+    /// Where a customer who gives up goes.
+    pub cancel_url: String,
+    /// Prefills the checkout's e-mail field; the verification e-mail goes to the address the
+    /// customer confirms there.
+    pub customer_email: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateCheckoutPayload {
+    /// The hosted checkout page to send the customer to.
+    pub url: String,
+    pub payment: PaymentNode,
+}
+
+#[derive(InputObject)]
+pub struct CreateProvisionCheckoutInput {
+    /// The emissions to offset (linked to the provision).
+    pub emission_ids: Vec<ID>,
+    /// 1 to 300.
+    pub offset_percentage: i32,
+    /// Defaults to the default listing.
+    pub listing_id: Option<ID>,
+    /// Where the customer goes after the checkout; the server's thank-you page when absent.
+    pub redirect_url: Option<String>,
+    pub customer_email: Option<String>,
+    /// Printed on the certificate; defaults to your organization's name.
+    pub beneficiary_name: Option<String>,
+    pub retirement_message: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateProvisionCheckoutPayload {
+    /// The hosted checkout page to send the customer to.
+    pub checkout_url: String,
+    /// Waits in `PENDING_PAYMENT`, its credits held, until the payment's outcome is known.
+    pub provision: ProvisionNode,
+    pub payment: PaymentNode,
+}
+
+fn url(input: &str, field: &'static str) -> ApiResult<RedirectUrl> {
+    RedirectUrl::parse(input).map_err(|message| ApiError::bad_input(field, message))
+}
+
+fn email(input: Option<&str>) -> ApiResult<Option<EmailAddress>> {
+    inputs::optional(input, "customerEmail", EmailAddress::parse)
+}
+
+fn message(input: Option<&str>) -> ApiResult<Option<RetirementMessage>> {
+    inputs::optional(input, "retirementMessage", RetirementMessage::parse)
+}
+
+fn beneficiary(input: &str) -> ApiResult<BeneficiaryName> {
+    BeneficiaryName::parse(input).map_err(|message| ApiError::bad_input("beneficiaryName", message))
+}
+
+fn tonnes(input: Decimal) -> ApiResult<Grams> {
+    Grams::parse_tonnes(input).map_err(|message| ApiError::bad_input("quantityTonnes", message))
+}
+
+impl CreateCheckoutInput {
+    fn parse(self) -> ApiResult<NewCheckout> {
+        let purchase = match (
+            self.quote_id,
+            self.asset_price_source_id,
+            self.quantity_tonnes,
+        ) {
+            (Some(quote), None, None) => Purchase::Quote(parse(&quote, "quoteId")?),
+            (None, Some(listing), Some(quantity)) => Purchase::Quantity(
+                Quantity::Tonnes(tonnes(quantity)?),
+                Some(parse(&listing, "assetPriceSourceId")?),
+            ),
+            (Some(_), _, _) => {
+                return Err(ApiError::bad_input(
+                    "quoteId",
+                    "give either quoteId or assetPriceSourceId and quantityTonnes, not both",
+                ));
+            }
+            (None, None, _) => {
+                return Err(ApiError::bad_input(
+                    "assetPriceSourceId",
+                    "give assetPriceSourceId and quantityTonnes, or quoteId",
+                ));
+            }
+            (None, Some(_), None) => {
+                return Err(ApiError::bad_input(
+                    "quantityTonnes",
+                    "is required with assetPriceSourceId",
+                ));
+            }
+        };
+        Ok(NewCheckout {
+            purchase,
+            beneficiary_name: beneficiary(&self.metadata.beneficiary_name)?,
+            retirement_message: message(self.metadata.retirement_message.as_deref())?,
+            return_to: Return::Urls {
+                success: url(&self.success_url, "successUrl")?,
+                cancel: url(&self.cancel_url, "cancelUrl")?,
+            },
+            customer_email: email(self.customer_email.as_deref())?,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct PaymentsMutation;
+
+#[Object]
+impl PaymentsMutation {
+    /// Prices a quantity of a listing's credits and holds the price for a while (see
+    /// `expiresAt`); a checkout may then use it once.
+    async fn create_quote(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateQuoteInput,
+    ) -> ApiResult<CreateQuotePayload> {
+        let organization = ctx.organization()?;
+        let listing = parse(&input.asset_price_source_id, "assetPriceSourceId")?;
+        let quantity = tonnes(input.quantity_tonnes)?;
+        let config = ctx.config();
+        let quote = quotes::create(
+            ctx.db(),
+            organization,
+            listing,
+            quantity,
+            config.fee,
+            config.payments.quote_ttl,
+        )
+        .await?;
+        Ok(CreateQuotePayload {
+            quote: QuoteNode(quote),
+        })
+    }
+
+    /// Opens a hosted checkout for credits, from a quote or a listing and quantity. The credits
+    /// are held until the checkout expires; once paid they are retired on behalf of the
+    /// beneficiary and the customer goes to `successUrl/{paymentId}`.
+    async fn create_checkout(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCheckoutInput,
+    ) -> ApiResult<CreateCheckoutPayload> {
+        let organization = ctx.organization()?;
+        let new = input.parse()?;
+        let payment = checkout::create(&ctx.app().checkouts(), organization, new).await?;
+        Ok(CreateCheckoutPayload {
+            url: payment.checkout_url.clone().unwrap_or_default(),
+            payment: PaymentNode(payment),
+        })
+    }
+
+    /// Opens a hosted checkout that offsets emissions: a provision sized as a share of their
+    /// net CO2 waits in `PENDING_PAYMENT`, linked to them, its credits held; once paid it is
+    /// confirmed and retired, and the customer receives a verification e-mail.
+    async fn create_provision_checkout(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProvisionCheckoutInput,
+    ) -> ApiResult<CreateProvisionCheckoutPayload> {
+        let organization = ctx.organization()?;
+        let quantity = Quantity::Emissions {
+            ids: inputs::emission_ids(&input.emission_ids, "emissionIds")?,
+            percentage: Percentage::parse(input.offset_percentage)
+                .map_err(|message| ApiError::bad_input("offsetPercentage", message))?,
+        };
+        let listing = input
+            .listing_id
+            .map(|id| parse(&id, "listingId"))
+            .transpose()?;
+        let redirect = input
+            .redirect_url
+            .map(|redirect| url(&redirect, "redirectUrl"))
+            .transpose()?;
+        let beneficiary_name = match input.beneficiary_name {
+            Some(name) => beneficiary(&name)?,
+            None => beneficiary(&crate::organizations::name(ctx.db(), organization).await?)?,
+        };
+        let new = NewCheckout {
+            purchase: Purchase::Quantity(quantity, listing),
+            beneficiary_name,
+            retirement_message: message(input.retirement_message.as_deref())?,
+            return_to: Return::Redirect(redirect),
+            customer_email: email(input.customer_email.as_deref())?,
+        };
+        let payment = checkout::create(&ctx.app().checkouts(), organization, new).await?;
+        let provision = ctx
+            .loader()
+            .load_one(payment.provision_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Provision"))?;
+        Ok(CreateProvisionCheckoutPayload {
+            checkout_url: payment.checkout_url.clone().unwrap_or_default(),
+            provision: ProvisionNode(provision),
+            payment: PaymentNode(payment),
+        })
+    }
+}

@@ -1,0 +1,8 @@
+//! Hosted checkout, quotes and payments (SPEC §6, §7).
+
+mod access;
+mod checkout;
+mod failures;
+mod holds;
+mod support;
+mod webhooks;
