@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// SQLite has one writer at a time: a few connections serve concurrent WAL readers, more only
@@ -56,4 +56,19 @@ pub fn is_unique_violation(error: &DbErr) -> bool {
         error.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// Makes transactions naming the same `key` run one after another (until this one ends), so
+/// a check-then-insert on that key cannot interleave: a PostgreSQL advisory lock, shared by
+/// every instance; on SQLite the write lock taken at `BEGIN` does it already.
+pub async fn serialize_on(txn: &DatabaseTransaction, key: &str) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }

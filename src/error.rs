@@ -32,6 +32,9 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// An external reference already names what another request made.
+    #[error("{message}")]
+    ReferenceTaken { message: String, existing: Existing },
     /// A quote or estimate whose price no longer holds.
     #[error("{0}")]
     Expired(String),
@@ -43,6 +46,31 @@ pub enum Error {
     /// Anything the caller cannot fix; its cause is logged, never shown to a client.
     #[error("internal error: {0}")]
     Internal(Arc<dyn std::error::Error + Send + Sync>),
+}
+
+/// What an external reference already names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    Emission(crate::ids::EmissionId),
+    Provision(crate::ids::ProvisionId),
+    Payment(crate::ids::PaymentId),
+}
+
+impl Error {
+    /// Another request made `existing` with this reference.
+    pub fn reference_taken(
+        reference: &crate::retries::ExternalReference,
+        existing: Existing,
+    ) -> Self {
+        Error::ReferenceTaken {
+            message: format!(
+                "external reference {} names another request's result (see existingId); send the \
+                 same request to have its result again, or use a new reference",
+                quote(reference.as_str())
+            ),
+            existing,
+        }
+    }
 }
 
 /// The inputs domain operations judge (beyond what parsing at the edge already checked).

@@ -26,6 +26,7 @@ pub mod organizations;
 pub mod paging;
 pub mod payments;
 pub mod provisions;
+pub mod retries;
 pub mod settings;
 pub mod stripe_double;
 pub mod stripe_gateway;

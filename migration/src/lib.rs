@@ -6,6 +6,7 @@ mod m20261121_000001_foundation;
 mod m20261121_000002_credits_ledger;
 mod m20261202_000003_payments;
 mod m20261202_000004_stripe_double;
+mod m20261202_000005_external_references;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_credits_ledger::Migration),
             Box::new(m20261202_000003_payments::Migration),
             Box::new(m20261202_000004_stripe_double::Migration),
+            Box::new(m20261202_000005_external_references::Migration),
         ]
     }
 }

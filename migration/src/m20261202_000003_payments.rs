@@ -210,6 +210,22 @@ impl MigrationTrait for Migration {
             )
             .await
     }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            Settings::Table.into_iden(),
+            Outbox::Table.into_iden(),
+            StripeEvents::Table.into_iden(),
+            PaymentEvents::Table.into_iden(),
+            Payments::Table.into_iden(),
+            Quotes::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(DeriveIden)]

@@ -13,7 +13,7 @@ use async_graphql::{
     Variables,
 };
 
-use crate::error::{Error, Input};
+use crate::error::{Error, Existing, Input};
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -49,7 +49,7 @@ impl ApiError {
             }
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
             ApiError::Domain(Error::NotFound(_)) => "NOT_FOUND",
-            ApiError::Domain(Error::Conflict(_)) => "CONFLICT",
+            ApiError::Domain(Error::Conflict(_) | Error::ReferenceTaken { .. }) => "CONFLICT",
             ApiError::Domain(Error::Expired(_)) => "QUOTE_EXPIRED",
             ApiError::Domain(Error::InsufficientSupply(_)) => "INSUFFICIENT_SUPPLY",
             ApiError::Domain(Error::PaymentProvider(_)) => "PAYMENT_PROVIDER_ERROR",
@@ -77,6 +77,16 @@ impl ApiError {
             ApiError::Domain(Error::Internal(_)) => "internal server error".to_owned(),
             ApiError::Domain(error) => error.to_string(),
         }
+    }
+}
+
+/// The global ID of what a taken reference names.
+fn existing_id(existing: Existing) -> async_graphql::ID {
+    use super::id::GlobalId;
+    match existing {
+        Existing::Emission(id) => id.to_id(),
+        Existing::Provision(id) => id.to_id(),
+        Existing::Payment(id) => id.to_id(),
     }
 }
 
@@ -111,6 +121,9 @@ impl From<ApiError> for async_graphql::Error {
             extensions.set("code", error.code());
             if let Some(field) = error.field() {
                 extensions.set("field", field);
+            }
+            if let ApiError::Domain(Error::ReferenceTaken { existing, .. }) = &error {
+                extensions.set("existingId", existing_id(*existing).0);
             }
         })
     }

@@ -73,6 +73,8 @@ pub mod emission {
         pub origin: Option<String>,
         pub destination: Option<String>,
         pub external_reference: Option<String>,
+        /// The request that recorded it, to tell a retry from another request.
+        pub request_fingerprint: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,8 +18,7 @@ use crate::units::{DurationMinutes, FeeBps, Grams, Money};
 use entity::{emission, estimate};
 use methodology::{Factors, Figures};
 pub use record::{
-    AirportCode, EmissionSource, ExternalReference, FlightDetails, FlightRequest, create_emission,
-    estimate,
+    AirportCode, EmissionSource, FlightDetails, FlightRequest, create_emission, estimate,
 };
 
 /// A flight and its computed figures: what an estimate and an emission have in common.
@@ -203,6 +202,7 @@ pub struct EmissionFilter {
     pub departed_from: Option<DateTime<Utc>>,
     /// Departed before.
     pub departed_to: Option<DateTime<Utc>>,
+    pub external_reference: Option<crate::retries::ExternalReference>,
 }
 
 pub fn select_emissions(
@@ -219,6 +219,9 @@ pub fn select_emissions(
     }
     if let Some(to) = filter.departed_to {
         select = select.filter(emission::Column::DepartedAt.lt(to));
+    }
+    if let Some(reference) = &filter.external_reference {
+        select = select.filter(emission::Column::ExternalReference.eq(reference.as_str()));
     }
     select
 }

@@ -8,13 +8,15 @@ use sea_orm::{
 use super::entity::{emission, estimate};
 use super::{Emission, Estimate, FlightFigures, find_estimate, methodology};
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, Existing, Result};
 use crate::fleet::TailNumber;
 use crate::fuel::{FuelType, SafBlend};
 use crate::ids::{EstimateId, OrganizationId};
+use crate::retries::{Created, ExternalReference, Fingerprint, same_request};
 use crate::units::DurationMinutes;
 
 /// A flight to estimate or record, as a client describes it.
+#[derive(Debug)]
 pub struct FlightRequest {
     pub tail_number: TailNumber,
     pub duration: DurationMinutes,
@@ -53,24 +55,7 @@ impl AirportCode {
     }
 }
 
-/// The client's own identifier of a flight, unique within the organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExternalReference(String);
-
-impl ExternalReference {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let reference = crate::units::parse_text(input, 200, false)?;
-        if reference.is_empty() {
-            return Err("must not be empty".into());
-        }
-        Ok(ExternalReference(reference))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
+#[derive(Debug)]
 pub enum EmissionSource {
     Estimate(EstimateId),
     Flight(FlightRequest),
@@ -129,13 +114,32 @@ pub async fn estimate(
     Ok(row.insert(db).await?.try_into()?)
 }
 
-/// Records a flight, from an unexpired estimate or from its raw data.
+impl FlightDetails {
+    /// The request a reference was first used with, to tell a retry from another request.
+    fn fingerprint(&self, source: &EmissionSource) -> Fingerprint {
+        Fingerprint::of(&[
+            ("source", source),
+            ("departed_at", &self.departed_at),
+            ("origin", &self.origin),
+            ("destination", &self.destination),
+        ])
+    }
+}
+
+/// Records a flight, from an unexpired estimate or from its raw data. With an external
+/// reference, the same request sent again answers the flight recorded the first time.
 pub async fn create_emission(
     db: &impl ConnectionTrait,
     organization: OrganizationId,
     source: EmissionSource,
     details: FlightDetails,
-) -> Result<Emission> {
+) -> Result<Created<Emission>> {
+    let fingerprint = details.fingerprint(&source);
+    if let Some(reference) = &details.external_reference
+        && let Some(existing) = by_reference(db, organization, reference, &fingerprint).await?
+    {
+        return Ok(Created::Replayed(existing));
+    }
     let (flight, estimate_id) = match source {
         EmissionSource::Estimate(id) => {
             let estimate = find_estimate(db, organization, id)
@@ -161,16 +165,6 @@ pub async fn create_emission(
             (compute_flight(db, organization, &request).await?, None)
         }
     };
-    if let Some(reference) = &details.external_reference {
-        let taken = emission::Entity::find()
-            .filter(emission::Column::OrganizationId.eq(organization))
-            .filter(emission::Column::ExternalReference.eq(reference.as_str()))
-            .count(db)
-            .await?;
-        if taken > 0 {
-            return Err(reference_taken(reference));
-        }
-    }
     let aircraft = crate::fleet::find(db, organization, flight.aircraft_id)
         .await?
         .ok_or_else(|| Error::not_found("Aircraft"))?;
@@ -184,30 +178,49 @@ pub async fn create_emission(
         external_reference: Set(details
             .external_reference
             .as_ref()
-            .map(|reference| reference.0.clone())),
+            .map(|reference| reference.as_str().to_owned())),
+        request_fingerprint: Set(Some(fingerprint.as_str().to_owned())),
         ..Default::default()
     };
     super::set_flight_columns!(row, organization, flight);
-    let row = row.insert(db).await.map_err(|error| {
+    match row.insert(db).await {
+        Ok(row) => Ok(Created::New(row.try_into()?)),
         // A concurrent request recorded the same flight between the checks and the insert.
-        if !crate::db::is_unique_violation(&error) {
-            error.into()
-        } else if let Some(reference) = &details.external_reference {
-            reference_taken(reference)
-        } else {
-            estimate_recorded()
-        }
-    })?;
-    Ok(row.try_into()?)
+        Err(error) if crate::db::is_unique_violation(&error) => match &details.external_reference {
+            Some(reference) => by_reference(db, organization, reference, &fingerprint)
+                .await?
+                .map(Created::Replayed)
+                .ok_or_else(estimate_recorded),
+            None => Err(estimate_recorded()),
+        },
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The emission recorded with `reference`: the same request's (a retry), or a conflict.
+async fn by_reference(
+    db: &impl ConnectionTrait,
+    organization: OrganizationId,
+    reference: &ExternalReference,
+    fingerprint: &Fingerprint,
+) -> Result<Option<Emission>> {
+    let Some(row) = emission::Entity::find()
+        .filter(emission::Column::OrganizationId.eq(organization))
+        .filter(emission::Column::ExternalReference.eq(reference.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !same_request(row.request_fingerprint.as_deref(), fingerprint) {
+        return Err(Error::reference_taken(
+            reference,
+            Existing::Emission(row.id),
+        ));
+    }
+    Ok(Some(row.try_into()?))
 }
 
 fn estimate_recorded() -> Error {
     Error::conflict("this estimate has already been recorded as an emission")
-}
-
-fn reference_taken(reference: &ExternalReference) -> Error {
-    Error::conflict(format!(
-        "an emission with external reference {} already exists",
-        crate::error::quote(&reference.0)
-    ))
 }

@@ -7,18 +7,19 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 
 use super::entity::{payment, payment_event};
 use super::gateway::{GatewayError, NewSession, PaymentGateway};
 use super::{Payment, PaymentKind, PaymentStatus, RetirementStatus, quotes, record};
-use crate::error::{Error, Result};
+use crate::error::{Error, Existing, Result};
 use crate::ids::{ListingId, OrganizationId, QuoteId};
 use crate::provisions::entity::provision;
 use crate::provisions::lifecycle::{self, NewProvision, Price, Quantity};
 use crate::provisions::{BeneficiaryName, Billing, RetirementMessage};
+use crate::retries::{Created, ExternalReference, Fingerprint, Referenced, same_request};
 use crate::units::FeeBps;
 
 /// An absolute `http` or `https` URL a customer's browser is sent to.
@@ -56,6 +57,7 @@ impl EmailAddress {
 }
 
 /// What a checkout sells.
+#[derive(Debug)]
 pub enum Purchase {
     /// A quote's quantity at the quote's price.
     Quote(QuoteId),
@@ -64,6 +66,7 @@ pub enum Purchase {
 }
 
 /// Where the customer goes afterwards.
+#[derive(Debug)]
 pub enum Return {
     /// `createCheckout`: to `success/{paymentId}` after paying, to `cancel` after giving up.
     Urls {
@@ -80,6 +83,30 @@ pub struct NewCheckout {
     pub retirement_message: Option<RetirementMessage>,
     pub return_to: Return,
     pub customer_email: Option<EmailAddress>,
+    /// The client's own reference: the same request sent again answers this checkout.
+    pub external_reference: Option<ExternalReference>,
+}
+
+impl NewCheckout {
+    fn fingerprint(&self) -> Fingerprint {
+        let purchase = match &self.purchase {
+            Purchase::Quote(id) => format!("quote {id:?}"),
+            Purchase::Quantity(Quantity::Tonnes(grams), listing) => {
+                format!("{grams:?} of {listing:?}")
+            }
+            Purchase::Quantity(Quantity::Emissions { ids, percentage }, listing) => {
+                let ids: std::collections::BTreeSet<_> = ids.iter().collect();
+                format!("{ids:?} × {percentage:?} of {listing:?}")
+            }
+        };
+        Fingerprint::of(&[
+            ("purchase", &purchase),
+            ("beneficiary_name", &self.beneficiary_name),
+            ("retirement_message", &self.retirement_message),
+            ("return_to", &self.return_to),
+            ("customer_email", &self.customer_email),
+        ])
+    }
 }
 
 /// What opening a checkout needs.
@@ -93,13 +120,36 @@ pub struct Checkouts<'a> {
     pub public_url: &'a str,
 }
 
-/// Opens a hosted checkout and returns its payment, `PENDING` with its session's URL.
+/// Opens a hosted checkout and returns its payment, `PENDING` with its session's URL. With an
+/// external reference, the same request sent again answers the checkout it opened (and opens
+/// its session, should the first attempt have died before doing so).
 pub async fn create(
     ctx: &Checkouts<'_>,
     organization: OrganizationId,
     new: NewCheckout,
+) -> Result<Created<Payment>> {
+    let created = reserve(ctx, organization, new).await?;
+    let (payment, reserved) = match created {
+        Reserved::New(payment, reserved) => (payment, reserved),
+        Reserved::Existing(payment) if payment.session_id.is_some() => {
+            return Ok(Created::Replayed(payment));
+        }
+        Reserved::Existing(payment) => {
+            let reserved = crate::provisions::lock(ctx.db, payment.provision_id).await?;
+            return open_session(ctx, payment, reserved)
+                .await
+                .map(Created::Replayed);
+        }
+    };
+    open_session(ctx, payment, reserved).await.map(Created::New)
+}
+
+/// Opens the provider's session of a reserved payment; undoes the reservation if it refuses.
+async fn open_session(
+    ctx: &Checkouts<'_>,
+    payment: Payment,
+    reserved: provision::Model,
 ) -> Result<Payment> {
-    let (payment, reserved) = reserve(ctx, organization, new).await?;
     let session = NewSession {
         payment: payment.id,
         amount: payment.amount(),
@@ -127,6 +177,12 @@ pub async fn create(
     }
 }
 
+enum Reserved {
+    New(Payment, provision::Model),
+    /// The same request opened this checkout before.
+    Existing(Payment),
+}
+
 pub(super) fn provider_error(error: GatewayError) -> Error {
     tracing::warn!(%error, "payment provider error");
     Error::PaymentProvider(error.to_string())
@@ -137,8 +193,18 @@ async fn reserve(
     ctx: &Checkouts<'_>,
     organization: OrganizationId,
     new: NewCheckout,
-) -> Result<(Payment, provision::Model)> {
+) -> Result<Reserved> {
+    let request = new.external_reference.clone().map(|reference| Referenced {
+        fingerprint: new.fingerprint(),
+        reference,
+    });
     let txn = crate::db::begin_write(ctx.db).await?;
+    if let Some(request) = &request {
+        crate::db::serialize_on(&txn, &request.lock_key("checkout", organization)).await?;
+        if let Some(existing) = by_reference(&txn, organization, request).await? {
+            return Ok(Reserved::Existing(existing));
+        }
+    }
     let (quantity, listing, price, quote) = match new.purchase {
         Purchase::Quote(id) => {
             let quote = quotes::consume(&txn, organization, id).await?;
@@ -158,8 +224,15 @@ async fn reserve(
         beneficiary_name: new.beneficiary_name,
         retirement_message: new.retirement_message,
     };
-    let reserved =
-        lifecycle::reserve(&txn, organization, provision, price, Billing::Checkout).await?;
+    let reserved = lifecycle::reserve(
+        &txn,
+        organization,
+        provision,
+        price,
+        Billing::Checkout,
+        request.as_ref(),
+    )
+    .await?;
     let now = Utc::now();
     let expires_at = now + chrono::Duration::from_std(ctx.ttl).unwrap_or_default();
     let (kind, success_url, cancel_url) = match new.return_to {
@@ -194,13 +267,39 @@ async fn reserve(
         // The provider expires the session and says so; ask it only if that word is lost.
         reconcile_after: Set(Some(expires_at + chrono::Duration::minutes(2))),
         reconcile_claimed_at: Set(None),
+        external_reference: Set(request.as_ref().map(|r| r.reference.as_str().to_owned())),
+        request_fingerprint: Set(request.as_ref().map(|r| r.fingerprint.as_str().to_owned())),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     record(&txn, &payment, "checkout opened").await?;
     txn.commit().await?;
-    Ok((payment, reserved))
+    Ok(Reserved::New(payment, reserved))
+}
+
+/// The checkout opened with `request`'s reference, if it was this same request; a conflict
+/// naming it if another request opened it.
+async fn by_reference(
+    txn: &DatabaseTransaction,
+    organization: OrganizationId,
+    request: &Referenced,
+) -> Result<Option<Payment>> {
+    let Some(row) = payment::Entity::find()
+        .filter(payment::Column::OrganizationId.eq(organization))
+        .filter(payment::Column::ExternalReference.eq(request.reference.as_str()))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !same_request(row.request_fingerprint.as_deref(), &request.fingerprint) {
+        return Err(Error::reference_taken(
+            &request.reference,
+            Existing::Payment(row.id),
+        ));
+    }
+    Ok(Some(row))
 }
 
 /// Undoes [`reserve`] when no session was opened: credits back, payment and provision gone,

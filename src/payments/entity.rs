@@ -73,6 +73,10 @@ pub mod payment {
         /// When reconciliation should ask the provider about it.
         pub reconcile_after: Option<DateTimeUtc>,
         pub reconcile_claimed_at: Option<DateTimeUtc>,
+        /// The client's own reference, unique in the organization.
+        pub external_reference: Option<String>,
+        /// The request that opened it, to tell a retry from another request.
+        pub request_fingerprint: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -96,6 +96,7 @@ pub struct PaymentFilter {
     pub created_from: Option<DateTime<Utc>>,
     /// Created before.
     pub created_to: Option<DateTime<Utc>>,
+    pub external_reference: Option<crate::retries::ExternalReference>,
 }
 
 pub fn select_payments(
@@ -115,6 +116,9 @@ pub fn select_payments(
     }
     if let Some(to) = filter.created_to {
         select = select.filter(payment::Column::CreatedAt.lt(to));
+    }
+    if let Some(reference) = &filter.external_reference {
+        select = select.filter(payment::Column::ExternalReference.eq(reference.as_str()));
     }
     select
 }

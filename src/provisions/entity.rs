@@ -34,6 +34,10 @@ pub mod provision {
         pub registry_reference: Option<String>,
         pub retired_at: Option<DateTimeUtc>,
         pub cancelled_at: Option<DateTimeUtc>,
+        /// The client's own reference, unique in the organization.
+        pub external_reference: Option<String>,
+        /// The request that made it, to tell a retry from another request.
+        pub request_fingerprint: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

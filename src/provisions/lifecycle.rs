@@ -4,13 +4,15 @@
 //! [`release`] gives the credits back (`CANCELLED`, `EXPIRED`, `FAILED`). A provision billed on
 //! the monthly invoice is reserved and confirmed at once ([`create`]).
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
+
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 
 use super::entity::{allocation, provision, provision_emission};
@@ -21,11 +23,13 @@ use super::{
 };
 use crate::certificates::{self, CertificateStatus};
 use crate::credits::ledger::{self, GramRange};
-use crate::error::{Error, Input, Result};
+use crate::error::{Error, Existing, Input, Result};
 use crate::ids::{EmissionId, ListingId, OrganizationId, ProvisionId};
+use crate::retries::{Created, ExternalReference, Fingerprint, Referenced, same_request};
 use crate::units::{FeeBps, Grams, Money, Percentage};
 
 /// How much to provision.
+#[derive(Debug)]
 pub enum Quantity {
     Tonnes(Grams),
     /// A share of the emissions' summed net CO2; the provision is linked to them.
@@ -51,6 +55,25 @@ pub struct NewProvision {
     pub listing: Option<ListingId>,
     pub beneficiary_name: BeneficiaryName,
     pub retirement_message: Option<RetirementMessage>,
+}
+
+impl NewProvision {
+    /// What the request is, for telling a retry from another request with its reference.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let quantity = match &self.quantity {
+            Quantity::Tonnes(grams) => format!("{grams:?}"),
+            Quantity::Emissions { ids, percentage } => {
+                let ids: BTreeSet<EmissionId> = ids.iter().copied().collect();
+                format!("{ids:?} × {percentage:?}")
+            }
+        };
+        Fingerprint::of(&[
+            ("quantity", &quantity),
+            ("listing", &self.listing),
+            ("beneficiary_name", &self.beneficiary_name),
+            ("retirement_message", &self.retirement_message),
+        ])
+    }
 }
 
 /// What a provision is charged.
@@ -83,6 +106,7 @@ pub async fn reserve(
     new: NewProvision,
     price: Price,
     billing: Billing,
+    request: Option<&Referenced>,
 ) -> Result<provision::Model> {
     let input = new.quantity.input();
     let (quantity, emission_ids, percentage) = match new.quantity {
@@ -152,6 +176,8 @@ pub async fn reserve(
         created_at: Set(now),
         updated_at: Set(now),
         retire_after: Set(None),
+        external_reference: Set(request.map(|request| request.reference.as_str().to_owned())),
+        request_fingerprint: Set(request.map(|request| request.fingerprint.as_str().to_owned())),
         ..Default::default()
     }
     .insert(txn)
@@ -279,31 +305,70 @@ pub async fn release(
 }
 
 /// Provisions credits billed to the monthly invoice: reserved and confirmed in one
-/// transaction, then retired at once when no delay is configured (else by the worker).
+/// transaction, then retired at once when no delay is configured (else by the worker). With an
+/// external reference, the same request sent again answers the provision it made.
 pub async fn create(
     ctx: &Provisioning<'_>,
     organization: OrganizationId,
     new: NewProvision,
-) -> Result<Provision> {
+    reference: Option<ExternalReference>,
+) -> Result<Created<Provision>> {
+    let request = reference.map(|reference| Referenced {
+        fingerprint: new.fingerprint(),
+        reference,
+    });
     let txn = crate::db::begin_write(ctx.db).await?;
+    if let Some(request) = &request {
+        crate::db::serialize_on(&txn, &request.lock_key("provision", organization)).await?;
+        if let Some(existing) = by_reference(&txn, organization, request).await? {
+            return Ok(Created::Replayed(existing.try_into()?));
+        }
+    }
+    let price = Price::Listing(ctx.fee);
     let reserved = reserve(
         &txn,
         organization,
         new,
-        Price::Listing(ctx.fee),
+        price,
         Billing::Invoice,
+        request.as_ref(),
     )
     .await?;
     let confirmed = confirm(&txn, reserved, ctx.retirement_delay).await?;
     txn.commit().await?;
     if !ctx.retirement_delay.is_zero() {
         ctx.retirements.wake();
-        return Ok(confirmed.try_into()?);
+        return Ok(Created::New(confirmed.try_into()?));
     }
     ctx.retirements.retire_if_due(ctx.db, confirmed.id).await?;
     super::find(ctx.db, organization, confirmed.id)
         .await?
+        .map(Created::New)
         .ok_or_else(|| Error::not_found("Provision"))
+}
+
+/// The provision made with `request`'s reference, if it was this same request; a conflict
+/// naming it if another request made it.
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    organization: OrganizationId,
+    request: &Referenced,
+) -> Result<Option<provision::Model>> {
+    let Some(row) = provision::Entity::find()
+        .filter(provision::Column::OrganizationId.eq(organization))
+        .filter(provision::Column::ExternalReference.eq(request.reference.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !same_request(row.request_fingerprint.as_deref(), &request.fingerprint) {
+        return Err(Error::reference_taken(
+            &request.reference,
+            Existing::Provision(row.id),
+        ));
+    }
+    Ok(Some(row))
 }
 
 /// Cancels a provision whose credits are not retired: its grams return to supply and its

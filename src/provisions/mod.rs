@@ -79,6 +79,7 @@ pub struct Provision {
     pub retired_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub registry_reference: Option<String>,
+    pub external_reference: Option<String>,
 }
 
 impl TryFrom<provision::Model> for Provision {
@@ -107,6 +108,7 @@ impl TryFrom<provision::Model> for Provision {
             retired_at: row.retired_at,
             cancelled_at: row.cancelled_at,
             registry_reference: row.registry_reference,
+            external_reference: row.external_reference,
         })
     }
 }

@@ -9,10 +9,9 @@ use crate::api::inputs;
 use crate::api::types::emission::EmissionNode;
 use crate::api::types::enums::{FuelType, SafPathway};
 use crate::api::types::estimate::EmissionEstimateNode;
-use crate::emissions::{
-    self, AirportCode, EmissionSource, ExternalReference, FlightDetails, FlightRequest,
-};
+use crate::emissions::{self, AirportCode, EmissionSource, FlightDetails, FlightRequest};
 use crate::fuel::{SafBlend, SafBlendError};
+use crate::retries::ExternalReference;
 use crate::units::DurationMinutes;
 
 #[derive(InputObject)]
@@ -42,8 +41,9 @@ pub struct CreateEmissionInput {
     pub origin: Option<String>,
     /// IATA or ICAO code of the arrival airport.
     pub destination: Option<String>,
-    /// Your own identifier of the flight, unique in your organization: a retried request with
-    /// the same reference cannot record the flight twice.
+    /// Your own identifier of the flight, unique in your organization: the same request sent
+    /// again answers the emission it recorded (`replayed: true`); another request with the
+    /// same reference is a `CONFLICT` naming it in `extensions.existingId`.
     pub external_reference: Option<String>,
 }
 
@@ -55,6 +55,9 @@ pub struct EstimateEmissionPayload {
 #[derive(SimpleObject)]
 pub struct CreateEmissionPayload {
     pub emission: EmissionNode,
+    /// True when this request was made before with the same `externalReference`: the
+    /// emission is the one it recorded, and nothing was written now.
+    pub replayed: bool,
 }
 
 fn flight(
@@ -165,9 +168,10 @@ impl EmissionsMutation {
     ) -> ApiResult<CreateEmissionPayload> {
         let organization = ctx.organization()?;
         let (source, details) = input.parse()?;
-        let emission = emissions::create_emission(ctx.db(), organization, source, details).await?;
+        let created = emissions::create_emission(ctx.db(), organization, source, details).await?;
         Ok(CreateEmissionPayload {
-            emission: EmissionNode(emission),
+            replayed: created.replayed(),
+            emission: EmissionNode(created.into_inner()),
         })
     }
 }

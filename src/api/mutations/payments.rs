@@ -12,6 +12,7 @@ use crate::payments::checkout::{self, EmailAddress, NewCheckout, Purchase, Redir
 use crate::payments::quotes;
 use crate::provisions::lifecycle::Quantity;
 use crate::provisions::{BeneficiaryName, RetirementMessage};
+use crate::retries::ExternalReference;
 use crate::units::{Grams, Percentage};
 
 #[derive(InputObject)]
@@ -49,6 +50,10 @@ pub struct CreateCheckoutInput {
     /// Prefills the checkout's e-mail field; the verification e-mail goes to the address the
     /// customer confirms there.
     pub customer_email: Option<String>,
+    /// Your own reference (an order number), unique in your organization: the same request
+    /// sent again answers this checkout (`replayed: true`); another request with the same
+    /// reference is a `CONFLICT` naming it in `extensions.existingId`.
+    pub external_reference: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -56,6 +61,9 @@ pub struct CreateCheckoutPayload {
     /// The hosted checkout page to send the customer to.
     pub url: String,
     pub payment: PaymentNode,
+    /// True when this request was made before with the same `externalReference`: the checkout
+    /// is the one it opened, and nothing was written now.
+    pub replayed: bool,
 }
 
 #[derive(InputObject)]
@@ -72,6 +80,9 @@ pub struct CreateProvisionCheckoutInput {
     /// Printed on the certificate; defaults to your organization's name.
     pub beneficiary_name: Option<String>,
     pub retirement_message: Option<String>,
+    /// Your own reference, unique in your organization: the same request sent again answers
+    /// this checkout (`replayed: true`); another request with it is a `CONFLICT`.
+    pub external_reference: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -81,6 +92,8 @@ pub struct CreateProvisionCheckoutPayload {
     /// Waits in `PENDING_PAYMENT`, its credits held, until the payment's outcome is known.
     pub provision: ProvisionNode,
     pub payment: PaymentNode,
+    /// True when this request was made before with the same `externalReference`.
+    pub replayed: bool,
 }
 
 fn url(input: &str, field: &'static str) -> ApiResult<RedirectUrl> {
@@ -97,6 +110,10 @@ fn message(input: Option<&str>) -> ApiResult<Option<RetirementMessage>> {
 
 fn beneficiary(input: &str) -> ApiResult<BeneficiaryName> {
     BeneficiaryName::parse(input).map_err(|message| ApiError::bad_input("beneficiaryName", message))
+}
+
+fn reference(input: Option<&str>) -> ApiResult<Option<ExternalReference>> {
+    inputs::optional(input, "externalReference", ExternalReference::parse)
 }
 
 fn tonnes(input: Decimal) -> ApiResult<Grams> {
@@ -143,6 +160,7 @@ impl CreateCheckoutInput {
                 cancel: url(&self.cancel_url, "cancelUrl")?,
             },
             customer_email: email(self.customer_email.as_deref())?,
+            external_reference: reference(self.external_reference.as_deref())?,
         })
     }
 }
@@ -187,10 +205,13 @@ impl PaymentsMutation {
     ) -> ApiResult<CreateCheckoutPayload> {
         let organization = ctx.organization()?;
         let new = input.parse()?;
-        let payment = checkout::create(&ctx.app().checkouts(), organization, new).await?;
+        let created = checkout::create(&ctx.app().checkouts(), organization, new).await?;
+        let replayed = created.replayed();
+        let payment = created.into_inner();
         Ok(CreateCheckoutPayload {
             url: payment.checkout_url.clone().unwrap_or_default(),
             payment: PaymentNode(payment),
+            replayed,
         })
     }
 
@@ -226,8 +247,11 @@ impl PaymentsMutation {
             retirement_message: message(input.retirement_message.as_deref())?,
             return_to: Return::Redirect(redirect),
             customer_email: email(input.customer_email.as_deref())?,
+            external_reference: reference(input.external_reference.as_deref())?,
         };
-        let payment = checkout::create(&ctx.app().checkouts(), organization, new).await?;
+        let created = checkout::create(&ctx.app().checkouts(), organization, new).await?;
+        let replayed = created.replayed();
+        let payment = created.into_inner();
         let provision = ctx
             .loader()
             .load_one(payment.provision_id)
@@ -237,6 +261,7 @@ impl PaymentsMutation {
             checkout_url: payment.checkout_url.clone().unwrap_or_default(),
             provision: ProvisionNode(provision),
             payment: PaymentNode(payment),
+            replayed,
         })
     }
 }

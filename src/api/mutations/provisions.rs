@@ -10,6 +10,7 @@ use crate::api::types::provision::ProvisionNode;
 use crate::ids::ProvisionId;
 use crate::provisions::lifecycle::{self, NewProvision, Quantity};
 use crate::provisions::{BeneficiaryName, RetirementMessage, linking};
+use crate::retries::ExternalReference;
 use crate::units::{Grams, Percentage};
 
 #[derive(InputObject)]
@@ -25,10 +26,19 @@ pub struct CreateProvisionInput {
     /// Printed on the certificate.
     pub beneficiary_name: String,
     pub retirement_message: Option<String>,
+    /// Your own reference (a booking number), unique in your organization: the same request
+    /// sent again answers the provision it made (`replayed: true`); another request with the
+    /// same reference is a `CONFLICT` naming it in `extensions.existingId`.
+    pub external_reference: Option<String>,
 }
 
 impl CreateProvisionInput {
-    fn parse(self) -> ApiResult<NewProvision> {
+    fn parse(self) -> ApiResult<(NewProvision, Option<ExternalReference>)> {
+        let reference = inputs::optional(
+            self.external_reference.as_deref(),
+            "externalReference",
+            ExternalReference::parse,
+        )?;
         let quantity = match (
             self.quantity_tonnes,
             self.emission_ids,
@@ -68,7 +78,7 @@ impl CreateProvisionInput {
                 ));
             }
         };
-        Ok(NewProvision {
+        let new = NewProvision {
             quantity,
             listing: self
                 .listing_id
@@ -81,7 +91,8 @@ impl CreateProvisionInput {
                 "retirementMessage",
                 RetirementMessage::parse,
             )?,
-        })
+        };
+        Ok((new, reference))
     }
 }
 
@@ -90,6 +101,9 @@ pub struct CreateProvisionPayload {
     pub provision: ProvisionNode,
     /// The certificate page to share with the customer.
     pub certificate_url: String,
+    /// True when this request was made before with the same `externalReference`: the
+    /// provision is the one it made, and nothing was written now.
+    pub replayed: bool,
 }
 
 #[derive(InputObject)]
@@ -131,8 +145,11 @@ impl ProvisionsMutation {
         input: CreateProvisionInput,
     ) -> ApiResult<CreateProvisionPayload> {
         let organization = ctx.organization()?;
-        let new = input.parse()?;
-        let provision = lifecycle::create(&ctx.app().provisioning(), organization, new).await?;
+        let (new, reference) = input.parse()?;
+        let created =
+            lifecycle::create(&ctx.app().provisioning(), organization, new, reference).await?;
+        let replayed = created.replayed();
+        let provision = created.into_inner();
         let certificate = ctx
             .loader()
             .load_one(CertificateOf(provision.id))
@@ -141,6 +158,7 @@ impl ProvisionsMutation {
         Ok(CreateProvisionPayload {
             certificate_url: certificate.url(&ctx.config().public_url),
             provision: ProvisionNode(provision),
+            replayed,
         })
     }
 

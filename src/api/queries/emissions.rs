@@ -19,6 +19,8 @@ pub struct EmissionFilterInput {
     /// Departed before this instant.
     pub departed_to: Option<DateTime<Utc>>,
     pub offset_status: Option<OffsetStatus>,
+    /// The emission recorded with this reference.
+    pub external_reference: Option<String>,
 }
 
 impl EmissionFilterInput {
@@ -39,6 +41,11 @@ impl EmissionFilterInput {
                 .transpose()?,
             departed_from: self.departed_from,
             departed_to: self.departed_to,
+            external_reference: inputs::optional(
+                self.external_reference.as_deref(),
+                "externalReference",
+                crate::retries::ExternalReference::parse,
+            )?,
         };
         Ok((filter, self.offset_status.map(Into::into)))
     }

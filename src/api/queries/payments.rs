@@ -22,6 +22,8 @@ pub struct PaymentFilterInput {
     pub created_from: Option<DateTime<Utc>>,
     /// Created before this instant.
     pub created_to: Option<DateTime<Utc>>,
+    /// The checkout opened with this reference.
+    pub external_reference: Option<String>,
 }
 
 /// Loads what a page of payments selects of its relations in one batch each.
@@ -84,6 +86,13 @@ impl PaymentsQuery {
             retirement_status: filter.retirement_status.map(Into::into),
             created_from: filter.created_from,
             created_to: filter.created_to,
+            external_reference: filter
+                .external_reference
+                .map(|input| {
+                    crate::retries::ExternalReference::parse(&input)
+                        .map_err(|message| ApiError::bad_input("externalReference", message))
+                })
+                .transpose()?,
         };
         let page = page(first, after).await?;
         let select = payments::select_payments(organization, &filter);

@@ -11,12 +11,15 @@ use crate::api::types::invoice::InvoiceObject;
 use crate::api::types::provision::{ProvisionNode, preload};
 use crate::paging::Page;
 use crate::provisions::{self, entity::provision};
+use crate::retries::ExternalReference;
 
 #[derive(InputObject, Default)]
 pub struct ProvisionFilterInput {
     pub status: Option<ProvisionStatus>,
     /// `YYYY-MM` of creation.
     pub month: Option<String>,
+    /// The provision made with this reference.
+    pub external_reference: Option<String>,
 }
 
 fn month(input: &str) -> ApiResult<InvoiceMonth> {
@@ -68,6 +71,11 @@ impl ProvisionsQuery {
         }
         if let Some(input) = filter.month {
             select = select.filter(provision::Column::InvoiceMonth.eq(month(&input)?.as_str()));
+        }
+        if let Some(input) = filter.external_reference {
+            let reference = ExternalReference::parse(&input)
+                .map_err(|message| ApiError::bad_input("externalReference", message))?;
+            select = select.filter(provision::Column::ExternalReference.eq(reference.as_str()));
         }
         page_of_provisions(ctx, select, page).await
     }

@@ -89,6 +89,11 @@ impl PaymentNode {
         self.0.cancel_url.as_deref()
     }
 
+    /// Your own reference, given when the checkout was opened.
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
+    }
+
     /// The address the customer gave (at checkout, if not before).
     async fn customer_email(&self) -> Option<&str> {
         self.0.customer_email.as_deref()

@@ -109,6 +109,11 @@ impl ProvisionNode {
         self.0.retirement_message.as_deref()
     }
 
+    /// Your own reference, given when it was made.
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
+    }
+
     /// The registry's reference for the retirement.
     async fn registry_reference(&self) -> Option<&str> {
         self.0.registry_reference.as_deref()

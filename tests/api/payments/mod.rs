@@ -4,5 +4,5 @@ mod access;
 mod checkout;
 mod failures;
 mod holds;
-mod support;
+pub mod support;
 mod webhooks;
