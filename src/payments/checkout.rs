@@ -130,7 +130,7 @@ pub async fn create(
 ) -> Result<Created<Payment>> {
     let created = reserve(ctx, organization, new).await?;
     let (payment, reserved) = match created {
-        Reserved::New(payment, reserved) => (payment, reserved),
+        Reserved::New(payment, reserved) => (payment, *reserved),
         Reserved::Existing(payment) if payment.session_id.is_some() => {
             return Ok(Created::Replayed(payment));
         }
@@ -178,7 +178,7 @@ async fn open_session(
 }
 
 enum Reserved {
-    New(Payment, provision::Model),
+    New(Payment, Box<provision::Model>),
     /// The same request opened this checkout before.
     Existing(Payment),
 }
@@ -275,7 +275,7 @@ async fn reserve(
     .await?;
     record(&txn, &payment, "checkout opened").await?;
     txn.commit().await?;
-    Ok(Reserved::New(payment, reserved))
+    Ok(Reserved::New(payment, Box::new(reserved)))
 }
 
 /// The checkout opened with `request`'s reference, if it was this same request; a conflict
