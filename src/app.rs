@@ -25,6 +25,8 @@ use crate::stripe_gateway::StripeGateway;
 #[derive(Clone)]
 pub struct App {
     pub db: DatabaseConnection,
+    /// The background jobs' own connections to the same database.
+    pub jobs_db: DatabaseConnection,
     pub config: Arc<Config>,
     pub retirements: Retirements,
     pub gateway: Arc<dyn PaymentGateway>,
@@ -113,10 +115,13 @@ impl AppBuilder {
                         settle_delay: payments.double_settle_delay,
                     },
                 );
+                let api = double.serve_api().await.map_err(|error| {
+                    format!("cannot serve the Stripe test double's API: {error}")
+                })?;
                 stripe_double = Some(double);
                 Arc::new(StripeGateway::new(
                     key.expose(),
-                    Some(&format!("http://{loopback}/_stripe/")),
+                    Some(&format!("http://{api}/_stripe/")),
                 )?)
             }
             // Production without a key: the test double is refused, payments are unavailable.
@@ -127,9 +132,13 @@ impl AppBuilder {
             (None, Some(url)) => Arc::new(SmtpTransport::new(url.expose(), &config.mail.from)?),
             (None, None) => Arc::new(LogTransport),
         };
+        let jobs_db = crate::db::connect_for_jobs(&config.database_url)
+            .await
+            .map_err(|error| format!("cannot connect the background jobs: {error}"))?;
         Ok(App {
             retirements: Retirements::new(self.registry, vec![Arc::new(PaymentRetirements)]),
             db,
+            jobs_db,
             config: Arc::new(config),
             gateway,
             webhook_secret,
@@ -198,15 +207,15 @@ impl App {
     /// Starts this instance's background jobs; they stop when the result is dropped.
     pub fn spawn_workers(&self) -> Workers {
         let mut workers = Workers::default();
-        let (retirement, wake) = self.retirements.job(self.db.clone());
+        let (retirement, wake) = self.retirements.job(self.jobs_db.clone());
         workers.spawn(retirement, wake);
         let mail = MailJob {
-            db: self.db.clone(),
+            db: self.jobs_db.clone(),
             transport: self.mail.clone(),
         };
         workers.spawn(mail, self.mail_wake.clone());
         let reconciliation = ReconciliationJob {
-            db: self.db.clone(),
+            db: self.jobs_db.clone(),
             gateway: self.gateway.clone(),
             retirements: self.retirements.clone(),
             retirement_delay: self.config.retirement_delay,
@@ -215,7 +224,7 @@ impl App {
         };
         workers.spawn(reconciliation, self.reconciliation_wake.clone());
         if let Some(double) = &self.stripe_double {
-            let (job, wake) = double.job();
+            let (job, wake) = double.job(self.jobs_db.clone());
             workers.spawn(job, wake);
         }
         workers

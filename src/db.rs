@@ -11,13 +11,30 @@ use sea_orm::{
 /// SQLite has one writer at a time: a few connections serve concurrent WAL readers, more only
 /// queue on the write lock.
 const SQLITE_POOL_SIZE: u32 = 8;
-/// Enough for two cores' worth of request handlers plus background work, without starving
-/// other instances sharing the server's `max_connections` (100 by default).
+/// Enough for two cores' worth of request handlers, without starving other instances sharing
+/// the server's `max_connections` (100 by default).
 const POSTGRES_POOL_SIZE: u32 = 16;
+/// Background jobs' own pool: one connection per job, so a surge of requests cannot delay a
+/// lease renewal (which would let another instance take work still in hand).
+const JOBS_POOL_SIZE: u32 = 4;
 /// How long a SQLite writer waits for the lock before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let size = if url.starts_with("sqlite:") {
+        SQLITE_POOL_SIZE
+    } else {
+        POSTGRES_POOL_SIZE
+    };
+    connect_with(url, size).await
+}
+
+/// The background jobs' pool.
+pub async fn connect_for_jobs(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, JOBS_POOL_SIZE).await
+}
+
+async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
@@ -27,12 +44,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
-        });
-    if url.starts_with("sqlite:") {
-        options.max_connections(SQLITE_POOL_SIZE);
-    } else {
-        options.max_connections(POSTGRES_POOL_SIZE);
-    }
+        })
+        .max_connections(max_connections);
     Database::connect(options).await
 }
 

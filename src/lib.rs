@@ -34,23 +34,43 @@ pub mod tokens;
 pub mod units;
 
 use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use tokio::net::TcpListener;
 
 use app::App;
 
-/// Serves the API on `listener` until `shutdown` completes, then drains in-flight requests.
-/// Background jobs (retirements due, including ones left by a previous run) run meanwhile.
+/// Serves the API on `listener` until `shutdown` completes. Background jobs (retirements due,
+/// including ones left by a previous run) run meanwhile. Shutdown stops accepting, closes
+/// WebSockets with 1001, lets in-flight requests finish, then stops the jobs after the item in
+/// hand (releasing the claims they hold): all of it within the configured grace period.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let grace = app.config.http_limits.shutdown_grace;
     let limits = http::server::ConnectionLimits {
         header_timeout: app.config.http_limits.header_timeout,
-        shutdown_grace: app.config.http_limits.shutdown_grace,
+        shutdown_grace: grace,
     };
-    let _workers = app.spawn_workers();
-    let router = http::router(app);
-    http::server::serve(listener, router, limits, shutdown).await
+    let workers = app.spawn_workers();
+    let sockets = http::OpenSockets::default();
+    let router = http::router(app, sockets.clone());
+    let began = Arc::new(OnceLock::new());
+    let shutdown = {
+        let (sockets, began) = (sockets.clone(), began.clone());
+        async move {
+            shutdown.await;
+            let _ = began.set(Instant::now());
+            sockets.begin_closing();
+        }
+    };
+    let served = http::server::serve(listener, router, limits, shutdown).await;
+    let deadline = began.get().copied().unwrap_or_else(Instant::now) + grace;
+    let left = deadline.saturating_duration_since(Instant::now());
+    // Requests drained first: one may still be handing work to the jobs.
+    tokio::join!(sockets.closed(left), workers.shutdown(left));
+    served
 }

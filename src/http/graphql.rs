@@ -7,9 +7,11 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::Body;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
 
 use super::{HttpState, error_response};
 use crate::api::context::Viewer;
@@ -189,21 +191,40 @@ fn websocket(state: HttpState, upgrade: WebSocketUpgrade, protocol: GraphQLProto
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            let schema = state.schema.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    // Browsers cannot set headers on a WebSocket: the key comes in the
-                    // `connection_init` payload instead.
-                    let key = ["Authorization", "authorization"]
-                        .iter()
-                        .find_map(|name| payload.get(name).and_then(|value| value.as_str()));
-                    let viewer = state.viewer(key).await.map_err(|error| {
-                        tracing::error!(%error, "cannot authenticate a WebSocket");
-                        async_graphql::Error::new("internal server error")
-                    })?;
-                    Ok(state.request_data(viewer, false))
-                })
-                .serve()
+            let sockets = state.sockets.clone();
+            sockets
+                .tasks
+                .track_future(serve_socket(state, socket, protocol))
         })
         .into_response()
+}
+
+/// Runs the protocol until the client leaves or the server shuts down; then says "going away".
+async fn serve_socket(state: HttpState, socket: WebSocket, protocol: GraphQLProtocol) {
+    let closing = state.sockets.closing.clone();
+    let (mut sink, stream) = socket.split();
+    let schema = state.schema.clone();
+    let input = stream.take_until(closing.clone().cancelled_owned());
+    GraphQLWebSocket::new_with_pair(&mut sink, input, schema, protocol)
+        .on_connection_init(move |payload| async move {
+            // Browsers cannot set headers on a WebSocket: the key comes in the
+            // `connection_init` payload instead.
+            let key = ["Authorization", "authorization"]
+                .iter()
+                .find_map(|name| payload.get(name).and_then(|value| value.as_str()));
+            let viewer = state.viewer(key).await.map_err(|error| {
+                tracing::error!(%error, "cannot authenticate a WebSocket");
+                async_graphql::Error::new("internal server error")
+            })?;
+            Ok(state.request_data(viewer, false))
+        })
+        .serve()
+        .await;
+    if closing.is_cancelled() {
+        let going_away = CloseFrame {
+            code: close_code::AWAY,
+            reason: "the server is shutting down".into(),
+        };
+        let _ = sink.send(Message::Close(Some(going_away))).await;
+    }
 }

@@ -2,13 +2,12 @@
 //! change that causes it, so a rolled-back change sends nothing, and a worker sends it later
 //! with retries. A message is keyed by what caused it (`dedupe_key`): causing it twice stores it
 //! once, and a sent message is marked sent, so nothing is sent twice (but for a crash between
-//! the SMTP server's acceptance and that mark, which only re-sends after the claim times out).
+//! the SMTP server's acceptance and that mark, which re-sends once the claim lapses).
 
 pub mod entity;
 mod transport;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
@@ -18,7 +17,7 @@ use sea_orm::{
 };
 
 use crate::error::Result;
-use crate::jobs::{Job, Ran};
+use crate::jobs::{self, Job, Ran, Stop, lapsed_before};
 use entity::Column;
 pub use transport::{LogTransport, SmtpTransport, Transport};
 
@@ -55,8 +54,6 @@ pub async fn enqueue(db: &impl ConnectionTrait, dedupe_key: &str, mail: Mail) ->
 }
 
 const CLAIM_BATCH: u64 = 20;
-/// A claim older than this belongs to an instance that died.
-const CLAIM_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// Attempts before a message is given up (about a day of backoff).
 const MAX_ATTEMPTS: i32 = 12;
 
@@ -69,7 +66,7 @@ pub struct MailJob {
 impl MailJob {
     async fn claim(&self) -> Result<Vec<entity::Model>> {
         let now = Utc::now();
-        let stale = now - chrono::Duration::from_std(CLAIM_TIMEOUT).unwrap_or_default();
+        let stale = lapsed_before(now);
         let txn = crate::db::begin_write(&self.db).await?;
         let due = entity::Entity::find()
             .filter(Column::SentAt.is_null())
@@ -132,6 +129,22 @@ impl MailJob {
     }
 }
 
+/// Renews (`Some`) or releases (`None`) the claims of unsent messages.
+async fn set_claims(
+    db: &DatabaseConnection,
+    ids: Vec<i64>,
+    at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    entity::Entity::update_many()
+        .col_expr(Column::ClaimedAt, Expr::value(at))
+        .filter(Column::Id.is_in(ids))
+        .filter(Column::SentAt.is_null())
+        .filter(Column::ClaimedAt.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// 30 s, 1 min, 2 min … doubling, at most 4 h.
 fn backoff(attempts: i32) -> chrono::Duration {
     let seconds = 30_i64.saturating_mul(1 << attempts.clamp(1, 12).saturating_sub(1));
@@ -144,13 +157,26 @@ impl Job for MailJob {
         "mail"
     }
 
-    async fn run_due(&self) -> Result<Ran> {
+    async fn run_due(&self, stop: &Stop) -> Result<Ran> {
         let claimed = self.claim().await?;
         let full = claimed.len() as u64 == CLAIM_BATCH;
-        for row in claimed {
-            self.send(row).await?;
-        }
-        Ok(if full { Ran::FullBatch } else { Ran::Caught })
+        let db = self.db.clone();
+        jobs::work_through(
+            claimed,
+            |row| row.id,
+            Some(stop),
+            move |ids, at| {
+                let db = db.clone();
+                async move { set_claims(&db, ids, at).await }
+            },
+            |row| self.send(row),
+        )
+        .await?;
+        Ok(if full && !stop.requested() {
+            Ran::FullBatch
+        } else {
+            Ran::Caught
+        })
     }
 
     async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
@@ -163,7 +189,15 @@ impl Job for MailJob {
             .into_tuple()
             .one(&self.db)
             .await?;
-        Ok(next.flatten())
+        let oldest_claim: Option<Option<DateTime<Utc>>> = entity::Entity::find()
+            .select_only()
+            .expr(Expr::col(Column::ClaimedAt).min())
+            .filter(Column::SentAt.is_null())
+            .filter(Column::Attempts.lt(MAX_ATTEMPTS))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(jobs::next_look(next.flatten(), oldest_claim.flatten()))
     }
 }
 

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::ids::{PaymentId, ProvisionId};
 use crate::jobs::Wake;
 use crate::provisions::lifecycle;
-use crate::provisions::retirement::{RetirementListener, Retirements};
+use crate::provisions::retirement::{self, RetirementListener, Retirements};
 use crate::provisions::{self, ProvisionStatus};
 
 /// What fulfilling a payment needs.
@@ -312,7 +312,9 @@ async fn end(
 async fn refunded(txn: &DatabaseTransaction, payment: Payment) -> Result<AfterCommit> {
     let provision = provisions::lock(txn, payment.provision_id).await?;
     let mut row = payment.into_active_model();
-    if provision.status == ProvisionStatus::Confirmed && provision.retirement_claimed_at.is_none() {
+    if provision.status == ProvisionStatus::Confirmed
+        && !retirement::in_progress(provision.retirement_claimed_at)
+    {
         lifecycle::release(txn, provision, ProvisionStatus::Cancelled).await?;
         row.retirement_status = Set(RetirementStatus::Failed);
     }

@@ -17,12 +17,11 @@ use super::fulfilment::{self, Fulfilment};
 use super::gateway::PaymentGateway;
 use super::{Payment, PaymentStatus, checkout};
 use crate::error::Result;
-use crate::jobs::{Job, Ran, Wake};
+use crate::jobs::{self, Job, Ran, Stop, Wake, lapsed_before};
 use crate::provisions::entity::provision;
 use crate::provisions::retirement::Retirements;
 
 const CLAIM_BATCH: u64 = 20;
-const CLAIM_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// A payment whose session was never opened (its server died mid-request) is undone after this.
 const ORPHAN_AFTER: chrono::Duration = chrono::Duration::minutes(5);
 /// How long until a payment the provider still reports as undecided is asked about again.
@@ -57,7 +56,7 @@ impl ReconciliationJob {
 
     async fn claim(&self) -> Result<Vec<Payment>> {
         let now = Utc::now();
-        let stale = now - chrono::Duration::from_std(CLAIM_TIMEOUT).unwrap_or_default();
+        let stale = lapsed_before(now);
         let txn = crate::db::begin_write(&self.db).await?;
         let due = payment::Entity::find()
             .filter(Self::due())
@@ -140,13 +139,34 @@ impl Job for ReconciliationJob {
         "payment reconciliation"
     }
 
-    async fn run_due(&self) -> Result<Ran> {
+    async fn run_due(&self, stop: &Stop) -> Result<Ran> {
         let claimed = self.claim().await?;
         let full = claimed.len() as u64 == CLAIM_BATCH;
-        for payment in claimed {
-            self.reconcile(payment).await?;
-        }
-        Ok(if full { Ran::FullBatch } else { Ran::Caught })
+        let db = self.db.clone();
+        jobs::work_through(
+            claimed,
+            |payment| payment.id,
+            Some(stop),
+            move |ids, at| {
+                let db = db.clone();
+                async move {
+                    payment::Entity::update_many()
+                        .col_expr(payment::Column::ReconcileClaimedAt, Expr::value(at))
+                        .filter(payment::Column::Id.is_in(ids))
+                        .filter(payment::Column::ReconcileClaimedAt.is_not_null())
+                        .exec(&db)
+                        .await?;
+                    Ok(())
+                }
+            },
+            |payment| self.reconcile(payment),
+        )
+        .await?;
+        Ok(if full && !stop.requested() {
+            Ran::FullBatch
+        } else {
+            Ran::Caught
+        })
     }
 
     async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
@@ -158,6 +178,13 @@ impl Job for ReconciliationJob {
             .into_tuple()
             .one(&self.db)
             .await?;
-        Ok(next.flatten())
+        let oldest_claim: Option<Option<DateTime<Utc>>> = payment::Entity::find()
+            .select_only()
+            .expr(Expr::col(payment::Column::ReconcileClaimedAt).min())
+            .filter(Self::due())
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(jobs::next_look(next.flatten(), oldest_claim.flatten()))
     }
 }

@@ -17,7 +17,7 @@ use sea_orm::{
 
 use super::entity::{allocation, provision, provision_emission};
 use super::linking::{insert_links, owned_emissions};
-use super::retirement::Retirements;
+use super::retirement::{self, Retirements};
 use super::{
     BeneficiaryName, Billing, Provision, ProvisionStatus, RetirementMessage, find_for_update,
 };
@@ -384,7 +384,7 @@ pub async fn cancel(
     match row.status {
         ProvisionStatus::Cancelled => return Ok(row.try_into()?),
         ProvisionStatus::Confirmed | ProvisionStatus::PendingPayment
-            if row.retirement_claimed_at.is_none() => {}
+            if !retirement::in_progress(row.retirement_claimed_at) => {}
         ProvisionStatus::Confirmed => {
             return Err(Error::conflict(
                 "the credits are being retired; retirement is irreversible",

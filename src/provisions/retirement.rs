@@ -2,9 +2,10 @@
 //!
 //! A provision is due once its `retire_after` has passed. The [`RetirementJob`] claims due
 //! provisions (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so instances never claim the same
-//! one), asks the registry to retire them, and records the result. A claim that has not
-//! finished within [`CLAIM_TIMEOUT`] (the instance died) is taken over; registries treat a
-//! repeated retirement of one provision as the same one.
+//! one), asks the registry to retire them, and records the result. A claim is a lease renewed
+//! while the work runs ([`crate::jobs`]): the claims of an instance that died are taken over
+//! within [`crate::jobs::LEASE`]; registries treat a repeated retirement of one provision as
+//! the same one, so a takeover after a half-done retirement cannot retire twice.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +23,8 @@ use super::{ProvisionStatus, allocations};
 use crate::certificates::{self, CertificateStatus};
 use crate::error::{Error, Result};
 use crate::ids::ProvisionId;
-use crate::jobs::{Job, Ran, Wake};
+use crate::jobs::{self, Job, Ran, Stop, Wake, lapsed_before};
 
-const CLAIM_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const CLAIM_BATCH: u64 = 20;
 /// How long a retirement the registry refused waits before the next attempt.
 pub const REGISTRY_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -74,11 +74,51 @@ impl Retirements {
 
     /// Retires `id` now if it is due (a provision with no retirement delay is due at once).
     pub async fn retire_if_due(&self, db: &DatabaseConnection, id: ProvisionId) -> Result<()> {
-        for claimed in claim(db, Some(id)).await? {
-            retire_claimed(db, self, claimed).await?;
-        }
-        Ok(())
+        let claimed = claim(db, Some(id)).await?;
+        retire_all(db, self, claimed, None).await
     }
+}
+
+/// Whether a provision's claim is live: an instance is retiring it now.
+pub fn in_progress(claimed_at: Option<DateTime<Utc>>) -> bool {
+    claimed_at.is_some_and(|at| at > lapsed_before(Utc::now()))
+}
+
+/// Retires the claimed provisions one by one, renewing their claims meanwhile.
+async fn retire_all(
+    db: &DatabaseConnection,
+    retirements: &Retirements,
+    claimed: Vec<ProvisionId>,
+    stop: Option<&Stop>,
+) -> Result<()> {
+    let renew_db = db.clone();
+    jobs::work_through(
+        claimed,
+        |id| *id,
+        stop,
+        move |ids, at| {
+            let db = renew_db.clone();
+            async move { set_claims(&db, &ids, at).await }
+        },
+        |id| retire_claimed(db, retirements, id),
+    )
+    .await
+}
+
+/// Renews (`Some`) or releases (`None`) the claims of confirmed provisions.
+async fn set_claims(
+    db: &DatabaseConnection,
+    ids: &[ProvisionId],
+    at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    provision::Entity::update_many()
+        .col_expr(provision::Column::RetirementClaimedAt, Expr::value(at))
+        .filter(provision::Column::Id.is_in(ids.iter().copied()))
+        .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed))
+        .filter(provision::Column::RetirementClaimedAt.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Retires what is due, a batch at a time.
@@ -93,12 +133,11 @@ impl Job for RetirementJob {
         "retirement"
     }
 
-    async fn run_due(&self) -> Result<Ran> {
+    async fn run_due(&self, stop: &Stop) -> Result<Ran> {
         let claimed = claim(&self.db, None).await?;
-        for id in &claimed {
-            retire_claimed(&self.db, &self.retirements, *id).await?;
-        }
-        Ok(if claimed.len() as u64 == CLAIM_BATCH {
+        let full = claimed.len() as u64 == CLAIM_BATCH;
+        retire_all(&self.db, &self.retirements, claimed, Some(stop)).await?;
+        Ok(if full && !stop.requested() {
             Ran::FullBatch
         } else {
             Ran::Caught
@@ -114,14 +153,21 @@ impl Job for RetirementJob {
             .into_tuple()
             .one(&self.db)
             .await?;
-        Ok(next.flatten())
+        let oldest_claim: Option<Option<DateTime<Utc>>> = provision::Entity::find()
+            .select_only()
+            .expr(Expr::col(provision::Column::RetirementClaimedAt).min())
+            .filter(provision::Column::Status.eq(ProvisionStatus::Confirmed))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(jobs::next_look(next.flatten(), oldest_claim.flatten()))
     }
 }
 
 /// Claims due provisions (all of them, or just `only`) and marks them as being retired.
 async fn claim(db: &DatabaseConnection, only: Option<ProvisionId>) -> Result<Vec<ProvisionId>> {
     let now = Utc::now();
-    let stale = now - chrono::Duration::from_std(CLAIM_TIMEOUT).unwrap_or_default();
+    let stale = lapsed_before(now);
     let txn = crate::db::begin_write(db).await?;
     let mut due = provision::Entity::find()
         .select_only()

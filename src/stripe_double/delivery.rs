@@ -3,8 +3,9 @@
 //! 2xx answer, given up after three days, and a session's events strictly in order.
 //!
 //! Delivery claims events (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so instances never
-//! claim the same one); a claim older than [`CLAIM_TIMEOUT`] belongs to an instance that died
-//! and is taken over.
+//! claim the same one) with the jobs' lease ([`crate::jobs::LEASE`]): a batch is delivered in
+//! parallel, each within [`DELIVERY_TIMEOUT`], well inside the lease, so it needs no heartbeat;
+//! the claims of an instance that died are taken over when the lease lapses.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,9 +27,8 @@ use tokio::task::JoinSet;
 use super::entity::event;
 use super::{DoubleSettings, idempotency, lifecycle};
 use crate::error::Result;
-use crate::jobs::{Job, Ran};
+use crate::jobs::{Job, Ran, Stop, lapsed_before};
 
-const CLAIM_TIMEOUT: chrono::Duration = chrono::Duration::minutes(1);
 const CLAIM_BATCH: u64 = 20;
 /// How long the endpoint has to answer, as with Stripe.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -62,7 +62,7 @@ impl Job for DoubleJob {
         "stripe double"
     }
 
-    async fn run_due(&self) -> Result<Ran> {
+    async fn run_due(&self, _stop: &Stop) -> Result<Ran> {
         let now = Utc::now();
         idempotency::forget_old_keys(&self.db, now).await?;
         let timers_full = lifecycle::run_timers(&self.db, &self.settings.public_url, now).await?;
@@ -131,7 +131,7 @@ fn pending() -> Condition {
 /// Claims the events due now and marks them as being delivered.
 async fn claim(db: &DatabaseConnection) -> Result<Vec<event::Model>> {
     let now = Utc::now();
-    let stale = now - CLAIM_TIMEOUT;
+    let stale = lapsed_before(now);
     let txn = crate::db::begin_write(db).await?;
     let due = event::Entity::find()
         .filter(pending())

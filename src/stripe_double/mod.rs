@@ -3,8 +3,8 @@
 //! against Stripe's HTTP API: Checkout Sessions (create, retrieve, expire), refunds, a hosted
 //! test checkout page, and signed webhooks delivered with Stripe's retries.
 //!
-//! The rest of Contrail reaches it only over HTTP: it mounts [`StripeDouble::router`] and runs
-//! [`StripeDouble::job`]. Everything lives in the database (`stripe_double_*` tables), so it
+//! The rest of Contrail reaches it only over HTTP: it mounts [`StripeDouble::router`], points
+//! its own Stripe client at [`StripeDouble::serve_api`] and runs [`StripeDouble::job`]. Everything lives in the database (`stripe_double_*` tables), so it
 //! survives restarts and is shared by the instances of one PostgreSQL database.
 
 mod api;
@@ -19,6 +19,7 @@ mod params;
 #[cfg(test)]
 mod tests;
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,10 +67,27 @@ impl StripeDouble {
             .merge(page::routes(self.clone()))
     }
 
-    /// The background work: delivering due events, settling asynchronous payments and expiring
+    /// Serves the Stripe API on a private loopback port for this process's own Stripe client,
+    /// for as long as the runtime runs: a request draining at shutdown still reaches it after
+    /// the public listener has closed.
+    pub async fn serve_api(&self) -> Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(Error::internal)?;
+        let address = listener.local_addr().map_err(Error::internal)?;
+        let api = Router::new().nest("/_stripe/v1", api::routes(self.clone()));
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, api).await {
+                tracing::error!(%error, "the Stripe test double's API stopped");
+            }
+        });
+        Ok(address)
+    }
+
+    /// The background work (on `db`, the jobs' connections): delivering due events, settling asynchronous payments and expiring
     /// open sessions at their `expires_at`.
-    pub fn job(&self) -> (impl Job, Wake) {
-        let job = delivery::DoubleJob::new(self.db.clone(), self.settings.clone());
+    pub fn job(&self, db: DatabaseConnection) -> (impl Job, Wake) {
+        let job = delivery::DoubleJob::new(db, self.settings.clone());
         (job, self.wake.clone())
     }
 }

@@ -1,79 +1,10 @@
 //! The `contrail` binary as a newcomer runs it: no configuration, a fresh directory.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use serde_json::{Value, json};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `contrail serve` in `dir`, with its stdout lines.
-struct Server {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Server {
-    fn start(dir: &std::path::Path, port: u16) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_contrail"))
-            .current_dir(dir)
-            .env_clear()
-            .env("CONTRAIL_LISTEN", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the contrail binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = sender.send(line);
-            }
-        });
-        Server { child, lines }
-    }
-
-    /// Stdout up to and including the GraphiQL line printed once the server listens.
-    fn startup_output(&self) -> Vec<String> {
-        let mut output = Vec::new();
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(60))
-                .expect("server printed its GraphiQL URL");
-            let done = line.starts_with("GraphiQL: ");
-            output.push(line);
-            if done {
-                return output;
-            }
-        }
-    }
-
-    /// SIGTERM, then the exit status of a graceful shutdown.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
+use crate::process::{Server, free_port};
 
 #[tokio::test]
 async fn fresh_directory_serves_with_a_printed_demo_key() {
@@ -81,7 +12,7 @@ async fn fresh_directory_serves_with_a_printed_demo_key() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_port();
-    let server = Server::start(&dir, port);
+    let server = Server::start(&dir, port, &[]);
     let output = server.startup_output();
     let key = output
         .iter()
@@ -144,7 +75,7 @@ async fn fresh_directory_serves_with_a_printed_demo_key() {
     assert!(server.terminate().success(), "graceful shutdown on SIGTERM");
 
     // Second start on the same database: nothing seeded or created again.
-    let server = Server::start(&dir, port);
+    let server = Server::start(&dir, port, &[]);
     let output = server.startup_output();
     assert!(
         !output.iter().any(|line| line.contains("ctr_")),
@@ -177,7 +108,7 @@ async fn hostile_documents_leave_the_process_alive() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_port();
-    let mut server = Server::start(&dir, port);
+    let mut server = Server::start(&dir, port, &[]);
     server.startup_output();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();

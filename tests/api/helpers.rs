@@ -129,26 +129,18 @@ impl TestAppBuilder {
             gateway,
         } = self;
         let smtp = SmtpSink::start().await;
-        let database = TestDatabase::create(backend).await;
-        let mut db = contrail::db::connect(database.url())
-            .await
-            .expect("connect to the test database");
+        let PreparedDatabase {
+            database,
+            mut db,
+            key_a,
+            key_b,
+            org_a,
+        } = PreparedDatabase::create(backend).await;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        contrail::app::migrate(&db).await.expect("migrate");
-        contrail::credits::seed_demo(&db)
-            .await
-            .expect("seed demo supply");
-        let a = contrail::organizations::create(&db, "Alpha Charter")
-            .await
-            .expect("organization A");
-        let b = contrail::organizations::create(&db, "Bravo Jets")
-            .await
-            .expect("organization B");
-        let (key_a, key_b, org_a) = (a.secret, b.secret, a.organization_id);
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let local = listener.local_addr().unwrap();
@@ -193,6 +185,42 @@ impl TestAppBuilder {
             statements,
             _database: database,
             _shutdown: shutdown,
+        }
+    }
+}
+
+/// A fresh database, migrated, with the demo supply and two organizations: what every server
+/// under test starts from.
+pub struct PreparedDatabase {
+    pub database: TestDatabase,
+    pub db: DatabaseConnection,
+    pub key_a: String,
+    pub key_b: String,
+    pub org_a: contrail::ids::OrganizationId,
+}
+
+impl PreparedDatabase {
+    pub async fn create(backend: Backend) -> PreparedDatabase {
+        let database = TestDatabase::create(backend).await;
+        let db = contrail::db::connect(database.url())
+            .await
+            .expect("connect to the test database");
+        contrail::app::migrate(&db).await.expect("migrate");
+        contrail::credits::seed_demo(&db)
+            .await
+            .expect("seed demo supply");
+        let a = contrail::organizations::create(&db, "Alpha Charter")
+            .await
+            .expect("organization A");
+        let b = contrail::organizations::create(&db, "Bravo Jets")
+            .await
+            .expect("organization B");
+        PreparedDatabase {
+            database,
+            db,
+            key_a: a.secret,
+            key_b: b.secret,
+            org_a: a.organization_id,
         }
     }
 }
@@ -334,7 +362,7 @@ pub async fn assert_bad_inputs(app: &TestApp, query: &str, cases: &[(Value, &str
 
 static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
 
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite {
         url: String,
         file: PathBuf,
@@ -390,7 +418,7 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
-    fn url(&self) -> &str {
+    pub fn url(&self) -> &str {
         match self {
             TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
         }

@@ -31,7 +31,7 @@ const DOMAINS: [(&str, &[&str]); 10] = [
 ];
 
 /// Shared values and infrastructure, below every domain.
-const SHARED: [&str; 10] = [
+const SHARED: [&str; 11] = [
     "units.rs",
     "ids.rs",
     "fuel.rs",
@@ -42,6 +42,7 @@ const SHARED: [&str; 10] = [
     "jobs.rs",
     "settings.rs",
     "tokens.rs",
+    "retries.rs",
 ];
 
 /// What sits above the domains; nothing below may name it.

@@ -2,6 +2,7 @@
 
 mod fixtures;
 mod helpers;
+mod process;
 
 mod batching;
 mod binary;
@@ -9,6 +10,7 @@ mod catalog;
 mod certificates;
 mod emissions;
 mod estimates;
+mod failover;
 mod fleet;
 mod hostile;
 mod invoices;

@@ -66,7 +66,7 @@ impl Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let double = StripeDouble::new(
-            db,
+            db.clone(),
             DoubleSettings {
                 secret_key: SECRET.to_owned(),
                 webhook_secret: WEBHOOK_SECRET.to_owned(),
@@ -79,7 +79,7 @@ impl Instance {
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        let (job, wake) = double.job();
+        let (job, wake) = double.job(db);
         let mut workers = Workers::default();
         workers.spawn(job, wake.clone());
         Instance {
