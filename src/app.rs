@@ -10,6 +10,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::config::{Config, Secret};
+use crate::events::Events;
 use crate::jobs::{Wake, Workers};
 use crate::mail::{LogTransport, MailJob, SmtpTransport, Transport};
 use crate::payments::checkout::Checkouts;
@@ -39,6 +40,8 @@ pub struct App {
     pub reconciliation_wake: Wake,
     /// The built-in Stripe test double, when it takes the payments (development, no key).
     pub stripe_double: Option<StripeDouble>,
+    /// Payment changes, heard from every instance.
+    pub events: Events,
 }
 
 pub struct AppBuilder {
@@ -135,8 +138,15 @@ impl AppBuilder {
         let jobs_db = crate::db::connect_for_jobs(&config.database_url)
             .await
             .map_err(|error| format!("cannot connect the background jobs: {error}"))?;
+        let events = Events::start(&db, &config.database_url)
+            .await
+            .map_err(|error| format!("cannot listen for changes: {error}"))?;
+        let payment_retirements = Arc::new(PaymentRetirements {
+            events: events.clone(),
+        });
         Ok(App {
-            retirements: Retirements::new(self.registry, vec![Arc::new(PaymentRetirements)]),
+            retirements: Retirements::new(self.registry, vec![payment_retirements]),
+            events,
             db,
             jobs_db,
             config: Arc::new(config),
@@ -189,6 +199,7 @@ impl App {
             fee: self.config.fee,
             ttl: self.config.payments.checkout_ttl,
             public_url: &self.config.public_url,
+            events: &self.events,
         }
     }
 
@@ -201,6 +212,7 @@ impl App {
             retirement_delay: self.config.retirement_delay,
             public_url: &self.config.public_url,
             mail: &self.mail_wake,
+            events: &self.events,
         }
     }
 
@@ -221,6 +233,7 @@ impl App {
             retirement_delay: self.config.retirement_delay,
             public_url: self.config.public_url.clone(),
             mail: self.mail_wake.clone(),
+            events: self.events.clone(),
         };
         workers.spawn(reconciliation, self.reconciliation_wake.clone());
         if let Some(double) = &self.stripe_double {

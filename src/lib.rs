@@ -16,6 +16,7 @@ pub mod credits;
 pub mod db;
 pub mod emissions;
 pub mod error;
+pub mod events;
 pub mod fleet;
 pub mod fuel;
 pub mod http;

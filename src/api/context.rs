@@ -7,7 +7,7 @@ use super::errors::{ApiError, ApiResult};
 use super::loaders::Loaders;
 use crate::app::App;
 use crate::config::Config;
-use crate::ids::OrganizationId;
+use crate::ids::{OrganizationId, PaymentId};
 
 /// Who is calling, resolved from the `Authorization` header before execution.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +15,9 @@ pub enum Viewer {
     Anonymous,
     InvalidKey,
     Organization(OrganizationId),
+    /// A customer's browser holding one payment's `clientSecret`: it may follow that payment
+    /// and nothing else.
+    Customer(PaymentId),
 }
 
 pub trait ContextExt {
@@ -26,6 +29,7 @@ pub trait ContextExt {
     fn organization(&self) -> ApiResult<OrganizationId>;
     /// Whether the caller is this organization.
     fn is(&self, organization: OrganizationId) -> bool;
+    fn viewer(&self) -> Viewer;
 }
 
 impl ContextExt for Context<'_> {
@@ -46,17 +50,22 @@ impl ContextExt for Context<'_> {
     }
 
     fn organization(&self) -> ApiResult<OrganizationId> {
-        match self
-            .data_opt::<Viewer>()
-            .copied()
-            .unwrap_or(Viewer::Anonymous)
-        {
+        match self.viewer() {
             Viewer::Organization(id) => Ok(id),
             Viewer::Anonymous => Err(ApiError::Unauthenticated(
                 "an API key is required: send `Authorization: Bearer ctr_…`",
             )),
             Viewer::InvalidKey => Err(ApiError::Unauthenticated("the API key is not valid")),
+            Viewer::Customer(_) => Err(ApiError::Unauthenticated(
+                "a client secret only follows its payment; everything else needs an API key",
+            )),
         }
+    }
+
+    fn viewer(&self) -> Viewer {
+        self.data_opt::<Viewer>()
+            .copied()
+            .unwrap_or(Viewer::Anonymous)
     }
 
     fn is(&self, organization: OrganizationId) -> bool {

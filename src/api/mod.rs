@@ -13,6 +13,7 @@ mod node;
 mod pagination;
 mod queries;
 mod schema;
+mod subscriptions;
 mod types;
 
 pub use schema::{ContrailSchema, build, sdl};

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use super::errors::ErrorCodes;
 use super::guard::{RequestGuard, SchemaShape};
+use super::subscriptions::SubscriptionRoot;
 use super::{mutations, node, queries};
 use crate::app::App;
 
@@ -29,10 +30,10 @@ pub struct Mutation(
     mutations::payments::PaymentsMutation,
 );
 
-pub type ContrailSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ContrailSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(ErrorCodes)
+fn builder() -> SchemaBuilder<Query, Mutation, SubscriptionRoot> {
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot).extension(ErrorCodes)
 }
 
 /// The schema an application serves: introspection only in development.

@@ -32,6 +32,19 @@ pub struct LimitSettings {
         global = true
     )]
     pub shutdown_grace_secs: u64,
+    /// Seconds a WebSocket client has to send `connection_init` (then closed with 4408).
+    #[arg(long, env = "CONTRAIL_WS_INIT_TIMEOUT_SECS", default_value_t = 10, global = true, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub ws_init_timeout_secs: u64,
+    /// Seconds between the pings that keep an idle WebSocket open through proxies.
+    #[arg(long, env = "CONTRAIL_WS_PING_SECS", default_value_t = 15, global = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ws_ping_secs: u64,
+    /// Operations one WebSocket may run at once (more are refused, `TOO_MANY_SUBSCRIPTIONS`).
+    #[arg(long, env = "CONTRAIL_WS_MAX_SUBSCRIPTIONS", default_value_t = HttpLimits::default().ws_max_subscriptions, global = true, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub ws_max_subscriptions: u32,
+    /// WebSockets one organization may hold open on an instance, its customers' browsers
+    /// included (more are closed with 1013, "try again later").
+    #[arg(long, env = "CONTRAIL_WS_MAX_CONNECTIONS_PER_ORG", default_value_t = HttpLimits::default().ws_max_connections_per_org, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub ws_max_connections_per_org: u32,
     /// Lexical tokens in one GraphQL document (`TOO_MANY_TOKENS`).
     #[arg(long, env = "CONTRAIL_MAX_QUERY_TOKENS", default_value_t = QueryLimits::default().max_tokens, global = true)]
     pub max_query_tokens: usize,
@@ -108,6 +121,10 @@ pub struct HttpLimits {
     pub body_timeout: Duration,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    pub ws_init_timeout: Duration,
+    pub ws_ping_interval: Duration,
+    pub ws_max_subscriptions: u32,
+    pub ws_max_connections_per_org: u32,
 }
 
 impl Default for HttpLimits {
@@ -118,6 +135,10 @@ impl Default for HttpLimits {
             body_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
+            ws_init_timeout: Duration::from_secs(10),
+            ws_ping_interval: Duration::from_secs(15),
+            ws_max_subscriptions: 100,
+            ws_max_connections_per_org: 20_000,
         }
     }
 }
@@ -143,6 +164,10 @@ impl LimitSettings {
             body_timeout: Duration::from_secs(self.body_timeout_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            ws_init_timeout: Duration::from_secs(self.ws_init_timeout_secs),
+            ws_ping_interval: Duration::from_secs(self.ws_ping_secs),
+            ws_max_subscriptions: self.ws_max_subscriptions,
+            ws_max_connections_per_org: self.ws_max_connections_per_org,
         }
     }
 }

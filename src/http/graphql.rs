@@ -3,15 +3,13 @@
 
 use async_graphql::Data;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::{SinkExt, StreamExt};
 
 use super::{HttpState, error_response};
 use crate::api::context::Viewer;
@@ -20,7 +18,7 @@ use crate::error::Result;
 
 impl HttpState {
     /// Resolves the caller from an `Authorization: Bearer …` value.
-    async fn viewer(&self, authorization: Option<&str>) -> Result<Viewer> {
+    pub(super) async fn viewer(&self, authorization: Option<&str>) -> Result<Viewer> {
         let Some(value) = authorization else {
             return Ok(Viewer::Anonymous);
         };
@@ -37,7 +35,7 @@ impl HttpState {
 
     /// Per-request context. A WebSocket connection serves many operations over time, so its
     /// loader batches but never answers from a cache that could have gone stale.
-    fn request_data(&self, viewer: Viewer, cache: bool) -> Data {
+    pub(super) fn request_data(&self, viewer: Viewer, cache: bool) -> Data {
         let loader: Loaders = DataLoader::with_cache(
             DbLoader {
                 db: self.app.db.clone(),
@@ -135,9 +133,8 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
-    protocol: Result<GraphQLProtocol, StatusCode>,
 ) -> Response {
-    if let (Ok(upgrade), Ok(protocol)) = (upgrade, protocol) {
+    if let (Ok(upgrade), Some(protocol)) = (upgrade, super::websocket::protocol(&headers)) {
         return websocket(state, upgrade, protocol);
     }
     let Some(query) = query.filter(|query| !query.is_empty()) else {
@@ -187,44 +184,16 @@ fn is_read_only(request: &async_graphql::Request) -> bool {
     }
 }
 
-fn websocket(state: HttpState, upgrade: WebSocketUpgrade, protocol: GraphQLProtocol) -> Response {
+fn websocket(
+    state: HttpState,
+    upgrade: WebSocketUpgrade,
+    protocol: WebSocketProtocols,
+) -> Response {
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets
-                .tasks
-                .track_future(serve_socket(state, socket, protocol))
+            sockets.track(super::websocket::serve(state, socket, protocol))
         })
         .into_response()
-}
-
-/// Runs the protocol until the client leaves or the server shuts down; then says "going away".
-async fn serve_socket(state: HttpState, socket: WebSocket, protocol: GraphQLProtocol) {
-    let closing = state.sockets.closing.clone();
-    let (mut sink, stream) = socket.split();
-    let schema = state.schema.clone();
-    let input = stream.take_until(closing.clone().cancelled_owned());
-    GraphQLWebSocket::new_with_pair(&mut sink, input, schema, protocol)
-        .on_connection_init(move |payload| async move {
-            // Browsers cannot set headers on a WebSocket: the key comes in the
-            // `connection_init` payload instead.
-            let key = ["Authorization", "authorization"]
-                .iter()
-                .find_map(|name| payload.get(name).and_then(|value| value.as_str()));
-            let viewer = state.viewer(key).await.map_err(|error| {
-                tracing::error!(%error, "cannot authenticate a WebSocket");
-                async_graphql::Error::new("internal server error")
-            })?;
-            Ok(state.request_data(viewer, false))
-        })
-        .serve()
-        .await;
-    if closing.is_cancelled() {
-        let going_away = CloseFrame {
-            code: close_code::AWAY,
-            reason: "the server is shutting down".into(),
-        };
-        let _ = sink.send(Message::Close(Some(going_away))).await;
-    }
 }

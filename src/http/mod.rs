@@ -6,7 +6,11 @@ mod checkout_pages;
 mod graphiql;
 mod graphql;
 pub mod server;
+mod sockets;
 mod webhooks;
+mod websocket;
+
+pub use sockets::OpenSockets;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -14,10 +18,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use std::time::Duration;
-
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -31,36 +31,6 @@ pub struct HttpState {
     pub app: App,
     pub schema: ContrailSchema,
     pub sockets: OpenSockets,
-}
-
-/// The WebSockets an instance holds: upgraded connections are out of the accept loop's sight,
-/// so shutdown closes them here, with 1001 ("going away") so clients reconnect elsewhere.
-#[derive(Clone, Default)]
-pub struct OpenSockets {
-    closing: CancellationToken,
-    tasks: TaskTracker,
-}
-
-impl OpenSockets {
-    /// Tells every WebSocket to close; new ones are refused from now on.
-    pub fn begin_closing(&self) {
-        self.closing.cancel();
-        self.tasks.close();
-    }
-
-    /// Waits (at most `grace`) for the WebSockets to send their close frames.
-    pub async fn closed(&self, grace: Duration) {
-        self.begin_closing();
-        if tokio::time::timeout(grace, self.tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                open = self.tasks.len(),
-                "WebSockets still open after the grace period"
-            );
-        }
-    }
 }
 
 pub fn router(app: App, sockets: OpenSockets) -> Router {

@@ -15,6 +15,7 @@ use super::entity::{payment, payment_event};
 use super::gateway::{GatewayError, NewSession, PaymentGateway};
 use super::{Payment, PaymentKind, PaymentStatus, RetirementStatus, quotes, record};
 use crate::error::{Error, Existing, Result};
+use crate::events::Events;
 use crate::ids::{ListingId, OrganizationId, QuoteId};
 use crate::provisions::entity::provision;
 use crate::provisions::lifecycle::{self, NewProvision, Price, Quantity};
@@ -118,6 +119,7 @@ pub struct Checkouts<'a> {
     pub ttl: Duration,
     /// Base of the thank-you and cancel pages.
     pub public_url: &'a str,
+    pub events: &'a Events,
 }
 
 /// Opens a hosted checkout and returns its payment, `PENDING` with its session's URL. With an
@@ -273,7 +275,7 @@ async fn reserve(
     }
     .insert(&txn)
     .await?;
-    record(&txn, &payment, "checkout opened").await?;
+    record(&txn, ctx.events, &payment, "checkout opened").await?;
     txn.commit().await?;
     Ok(Reserved::New(payment, Box::new(reserved)))
 }

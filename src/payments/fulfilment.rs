@@ -16,6 +16,7 @@ use super::entity::{payment, provider_event};
 use super::gateway::{Notification, PaymentGateway, ProviderEvent, Session, SessionState};
 use super::{Payment, PaymentStatus, RetirementStatus, email, record};
 use crate::error::{Error, Result};
+use crate::events::Events;
 use crate::ids::{PaymentId, ProvisionId};
 use crate::jobs::Wake;
 use crate::provisions::lifecycle;
@@ -32,6 +33,7 @@ pub struct Fulfilment<'a> {
     pub public_url: &'a str,
     /// Wakes the mail worker once a message is in the outbox.
     pub mail: &'a Wake,
+    pub events: &'a Events,
 }
 
 /// What the provider said about a payment.
@@ -199,15 +201,16 @@ async fn apply(
             let payment = row.update(txn).await?;
             record(
                 txn,
+                ctx.events,
                 &payment,
                 "paid with an asynchronous method; awaiting settlement",
             )
             .await?;
             Some(AfterCommit::default())
         }
-        (Pending, Seen::Failed) => Some(end(txn, payment, Failed, reason).await?),
-        (Pending, Seen::Expired) => Some(end(txn, payment, Expired, reason).await?),
-        (Succeeded, Seen::Refunded) => Some(refunded(txn, payment).await?),
+        (Pending, Seen::Failed) => Some(end(ctx, txn, payment, Failed, reason).await?),
+        (Pending, Seen::Expired) => Some(end(ctx, txn, payment, Expired, reason).await?),
+        (Succeeded, Seen::Refunded) => Some(refunded(ctx, txn, payment).await?),
         _ => None,
     })
 }
@@ -252,7 +255,7 @@ async fn succeed(
             row.retirement_status = Set(RetirementStatus::Pending);
             row.reconcile_after = Set(None);
             let payment = row.update(txn).await?;
-            record(txn, &payment, &format!("paid ({reason})")).await?;
+            record(txn, ctx.events, &payment, &format!("paid ({reason})")).await?;
             let mail = email::enqueue_verification(txn, &payment, ctx.public_url).await?;
             Ok(AfterCommit {
                 retire: Some(confirmed.id),
@@ -269,6 +272,7 @@ async fn succeed(
             let payment = row.update(txn).await?;
             record(
                 txn,
+                ctx.events,
                 &payment,
                 "paid after the checkout closed; no credits left: refunding",
             )
@@ -284,6 +288,7 @@ async fn succeed(
 
 /// Not paid: the hold goes back to supply and the provision ends with the payment.
 async fn end(
+    ctx: &Fulfilment<'_>,
     txn: &DatabaseTransaction,
     payment: Payment,
     status: PaymentStatus,
@@ -303,13 +308,17 @@ async fn end(
     row.updated_at = Set(Utc::now());
     row.reconcile_after = Set(None);
     let payment = row.update(txn).await?;
-    record(txn, &payment, reason).await?;
+    record(txn, ctx.events, &payment, reason).await?;
     Ok(AfterCommit::default())
 }
 
 /// Refunded: before retirement the provision is cancelled and its credits return; after it
 /// (or while it runs) the credits stay retired, which is irreversible.
-async fn refunded(txn: &DatabaseTransaction, payment: Payment) -> Result<AfterCommit> {
+async fn refunded(
+    ctx: &Fulfilment<'_>,
+    txn: &DatabaseTransaction,
+    payment: Payment,
+) -> Result<AfterCommit> {
     let provision = provisions::lock(txn, payment.provision_id).await?;
     let mut row = payment.into_active_model();
     if provision.status == ProvisionStatus::Confirmed
@@ -323,7 +332,7 @@ async fn refunded(txn: &DatabaseTransaction, payment: Payment) -> Result<AfterCo
     row.updated_at = Set(Utc::now());
     row.reconcile_after = Set(None);
     let payment = row.update(txn).await?;
-    record(txn, &payment, "refunded").await?;
+    record(txn, ctx.events, &payment, "refunded").await?;
     Ok(AfterCommit::default())
 }
 
@@ -384,6 +393,7 @@ pub async fn cancel(ctx: &Fulfilment<'_>, payment: Payment) -> Result<Payment> {
     };
     if locked.status == PaymentStatus::Pending {
         end(
+            ctx,
             &txn,
             locked,
             PaymentStatus::Cancelled,
@@ -404,7 +414,9 @@ pub async fn cancel(ctx: &Fulfilment<'_>, payment: Payment) -> Result<Payment> {
 }
 
 /// Marks the payment of a retired provision `RETIRED`, in the retirement's transaction.
-pub struct PaymentRetirements;
+pub struct PaymentRetirements {
+    pub events: Events,
+}
 
 #[async_trait::async_trait]
 impl RetirementListener for PaymentRetirements {
@@ -428,6 +440,6 @@ impl RetirementListener for PaymentRetirements {
         row.retired_at = Set(Some(at));
         row.updated_at = Set(at);
         let payment = row.update(txn).await?;
-        record(txn, &payment, "credits retired").await
+        record(txn, &self.events, &payment, "credits retired").await
     }
 }

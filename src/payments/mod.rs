@@ -15,11 +15,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DeriveActiveEnum, EntityTrait, EnumIter,
-    QueryFilter, QueryOrder, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DeriveActiveEnum,
+    EntityTrait, EnumIter, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 
 use crate::error::Result;
+use crate::events::{Change, Events};
 use crate::ids::{OrganizationId, PaymentId, ProvisionId};
 use crate::units::Money;
 use entity::{payment, payment_event};
@@ -81,7 +82,8 @@ impl payment::Model {
     pub fn is_settled(&self) -> bool {
         match self.status {
             PaymentStatus::Pending => false,
-            PaymentStatus::Succeeded => self.retirement_status != RetirementStatus::Pending,
+            // Retiring, or (no credits left) about to be refunded.
+            PaymentStatus::Succeeded => self.retirement_status == RetirementStatus::Retired,
             PaymentStatus::Refunded => self.retirement_status != RetirementStatus::Pending,
             PaymentStatus::Failed | PaymentStatus::Cancelled | PaymentStatus::Expired => true,
         }
@@ -170,6 +172,63 @@ pub async fn for_provisions(
         .collect())
 }
 
+/// The payment a customer's browser follows with its client secret.
+pub async fn find_by_client_secret(
+    db: &impl ConnectionTrait,
+    client_secret: &str,
+) -> Result<Option<Payment>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::ClientSecret.eq(client_secret))
+        .one(db)
+        .await?)
+}
+
+/// The organization's payments changed at or after `since`, oldest change first (at most
+/// `limit`).
+pub async fn changed_since(
+    db: &impl ConnectionTrait,
+    organization: OrganizationId,
+    since: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Payment>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::OrganizationId.eq(organization))
+        .filter(payment::Column::UpdatedAt.gte(since))
+        .order_by_asc(payment::Column::UpdatedAt)
+        .order_by_asc(payment::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The steps of a payment's timeline after the step `after` (all of them without it), oldest
+/// first. A payment's changes are made under its row lock, so its steps commit in order.
+pub async fn steps_after(
+    db: &impl ConnectionTrait,
+    payment: PaymentId,
+    after: Option<i64>,
+) -> Result<Vec<PaymentEvent>> {
+    let mut steps =
+        payment_event::Entity::find().filter(payment_event::Column::PaymentId.eq(payment));
+    if let Some(after) = after {
+        steps = steps.filter(payment_event::Column::Id.gt(after));
+    }
+    Ok(steps
+        .order_by_asc(payment_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The payment as it was at one step of its timeline.
+pub fn as_of(current: &Payment, step: &PaymentEvent) -> Payment {
+    Payment {
+        status: step.status,
+        retirement_status: step.retirement_status,
+        updated_at: step.at,
+        ..current.clone()
+    }
+}
+
 /// The timelines of several payments, oldest step first.
 pub async fn timelines(
     db: &impl ConnectionTrait,
@@ -187,8 +246,14 @@ pub async fn timelines(
     Ok(timelines)
 }
 
-/// Appends the payment's current state to its timeline.
-async fn record(db: &impl ConnectionTrait, payment: &Payment, reason: &str) -> Result<()> {
+/// Appends the payment's current state to its timeline and announces the change (when the
+/// transaction commits).
+async fn record(
+    txn: &DatabaseTransaction,
+    events: &Events,
+    payment: &Payment,
+    reason: &str,
+) -> Result<()> {
     payment_event::ActiveModel {
         payment_id: Set(payment.id),
         at: Set(payment.updated_at),
@@ -197,7 +262,11 @@ async fn record(db: &impl ConnectionTrait, payment: &Payment, reason: &str) -> R
         reason: Set(reason.to_owned()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(txn)
     .await?;
-    Ok(())
+    let change = Change {
+        organization: payment.organization_id,
+        payment: payment.id,
+    };
+    events.publish(txn, change).await
 }

@@ -17,6 +17,7 @@ use super::fulfilment::{self, Fulfilment};
 use super::gateway::PaymentGateway;
 use super::{Payment, PaymentStatus, checkout};
 use crate::error::Result;
+use crate::events::Events;
 use crate::jobs::{self, Job, Ran, Stop, Wake, lapsed_before};
 use crate::provisions::entity::provision;
 use crate::provisions::retirement::Retirements;
@@ -34,6 +35,7 @@ pub struct ReconciliationJob {
     pub retirement_delay: Duration,
     pub public_url: String,
     pub mail: Wake,
+    pub events: Events,
 }
 
 impl ReconciliationJob {
@@ -45,6 +47,7 @@ impl ReconciliationJob {
             retirement_delay: self.retirement_delay,
             public_url: &self.public_url,
             mail: &self.mail,
+            events: &self.events,
         }
     }
 

@@ -70,6 +70,12 @@ pub struct TestApp {
     _shutdown: oneshot::Sender<()>,
 }
 
+/// Another server instance on a test app's database.
+pub struct Instance {
+    pub address: String,
+    _shutdown: oneshot::Sender<()>,
+}
+
 /// Options a test may change before the server starts.
 pub struct Options {
     pub fee: FeeBps,
@@ -244,17 +250,21 @@ impl TestApp {
     }
 
     /// Starts another server instance on this app's database, as after a restart or behind a
-    /// load balancer; it stops when the returned sender is dropped.
-    pub async fn start_another_instance(&self) -> oneshot::Sender<()> {
+    /// load balancer; it stops when the result is dropped.
+    pub async fn start_another_instance(&self) -> Instance {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut config = (*self.app.config).clone();
         config.listen = listener.local_addr().unwrap();
+        let address = format!("http://{}", config.listen);
         let app = App::builder(self.db.clone(), config)
             .gateway(self.app.gateway.clone())
             .build()
             .await
             .expect("the application assembles");
-        start_server(listener, app)
+        Instance {
+            address,
+            _shutdown: start_server(listener, app),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -23,4 +23,5 @@ mod provisions;
 mod retries;
 mod schema;
 mod smtp;
+mod subscriptions;
 mod transport;

@@ -9,7 +9,9 @@ use contrail::ids::PaymentId;
 use contrail::payments::gateway::{
     GatewayError, NewSession, PaymentGateway, Session, SessionState,
 };
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use stripe_webhook::Webhook;
 
 use crate::helpers::TestApp;
 
@@ -202,4 +204,65 @@ impl PaymentGateway for ScriptedGateway {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
+}
+
+/// The session of a checkout URL, as the Stripe test double has it now.
+pub async fn session_json(app: &TestApp, checkout_url: &str) -> Value {
+    let id = checkout_url.rsplit('/').next().unwrap();
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT value FROM settings WHERE key = 'stripe_double_secret_key'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let key: String = row.try_get("", "value").unwrap();
+    app.client()
+        .get(app.url(&format!("/_stripe/v1/checkout/sessions/{id}")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub fn event(id: &str, kind: &str, object: &Value) -> String {
+    json!({
+        "id": id,
+        "object": "event",
+        "api_version": "2025-11-17.clover",
+        "created": chrono::Utc::now().timestamp(),
+        "livemode": false,
+        "pending_webhooks": 1,
+        "type": kind,
+        "data": { "object": object },
+    })
+    .to_string()
+}
+
+/// POSTs `payload` to the webhook endpoint with `signature`; returns the status.
+pub async fn deliver(app: &TestApp, payload: &str, signature: &str) -> u16 {
+    deliver_at(&app.address, payload, signature).await
+}
+
+/// POSTs `payload` to the webhook endpoint of the server at `address`; returns the status.
+pub async fn deliver_at(address: &str, payload: &str, signature: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{address}/webhooks/stripe"))
+        .header("content-type", "application/json")
+        .header("stripe-signature", signature)
+        .body(payload.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+pub fn sign(app: &TestApp, payload: &str) -> String {
+    Webhook::generate_test_header(payload, app.app.webhook_secret.expose(), None)
 }

@@ -2,8 +2,7 @@
 //! forged. Fulfilment happens exactly once and a bad signature changes nothing.
 
 use futures_util::future::join_all;
-use sea_orm::ConnectionTrait;
-use serde_json::{Value, json};
+use serde_json::json;
 use stripe_webhook::Webhook;
 
 use super::support::*;
@@ -15,62 +14,6 @@ on_both_databases!(
     a_late_payment_after_expiry_takes_fresh_credits,
     forged_and_stale_events_change_nothing,
 );
-
-/// The session of a checkout URL, as the Stripe test double has it now.
-async fn session_json(app: &TestApp, checkout_url: &str) -> Value {
-    let id = checkout_url.rsplit('/').next().unwrap();
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT value FROM settings WHERE key = 'stripe_double_secret_key'",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let key: String = row.try_get("", "value").unwrap();
-    app.client()
-        .get(app.url(&format!("/_stripe/v1/checkout/sessions/{id}")))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-fn event(id: &str, kind: &str, object: &Value) -> String {
-    json!({
-        "id": id,
-        "object": "event",
-        "api_version": "2025-11-17.clover",
-        "created": chrono::Utc::now().timestamp(),
-        "livemode": false,
-        "pending_webhooks": 1,
-        "type": kind,
-        "data": { "object": object },
-    })
-    .to_string()
-}
-
-/// POSTs `payload` to the webhook endpoint with `signature`; returns the status.
-async fn deliver(app: &TestApp, payload: &str, signature: &str) -> u16 {
-    app.client()
-        .post(app.url("/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .header("stripe-signature", signature)
-        .body(payload.to_owned())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-fn sign(app: &TestApp, payload: &str) -> String {
-    Webhook::generate_test_header(payload, app.app.webhook_secret.expose(), None)
-}
 
 async fn a_redelivered_event_fulfils_once(app: TestApp) {
     let (listing, _) = default_listing(&app).await;
