@@ -1,10 +1,17 @@
-//! Enables the PostgreSQL variants of the API tests when `TEST_DATABASE_URL` is set, so
-//! that without it `cargo test` lists them as ignored, with the reason, instead of passing
-//! silently.
+//! Enables the tests that need what a laptop may lack, each when its variable is set, so that
+//! without it `cargo test` lists them as ignored, with the reason, instead of passing
+//! silently: the PostgreSQL variants of the API tests (`TEST_DATABASE_URL`), and the browser
+//! and Node client tests (`BROWSER_TESTS`, after `npm ci --prefix tests/node` and installing
+//! Chromium).
 fn main() {
-    println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
-    println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");
-    if std::env::var_os("TEST_DATABASE_URL").is_some_and(|url| !url.is_empty()) {
-        println!("cargo::rustc-cfg=postgres_tests");
+    for (variable, cfg) in [
+        ("TEST_DATABASE_URL", "postgres_tests"),
+        ("BROWSER_TESTS", "browser_tests"),
+    ] {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        println!("cargo::rerun-if-env-changed={variable}");
+        if std::env::var_os(variable).is_some_and(|value| !value.is_empty()) {
+            println!("cargo::rustc-cfg={cfg}");
+        }
     }
 }

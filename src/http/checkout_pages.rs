@@ -6,8 +6,10 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use sea_orm::ActiveEnum;
 
 use super::HttpState;
+use crate::api::id::GlobalId;
 use crate::certificates::CertificateStatus;
 use crate::payments::checkout::cancel_redirect;
 use crate::payments::fulfilment;
@@ -24,17 +26,36 @@ struct ThanksPage {
     reference: String,
     certificate_url: Option<String>,
     settled: bool,
+    /// What the page's script needs to follow the payment, until it is settled.
+    live: Option<Live>,
 }
 
-/// Headers of every page of ours: nothing loads from elsewhere, nothing frames it.
+struct Live {
+    payment_id: String,
+    client_secret: String,
+    state: String,
+}
+
+/// Nothing loads from elsewhere, nothing frames a page of ours.
+const PAGE_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'";
+/// The thank-you page also runs its own script, which follows the payment over a WebSocket to
+/// this server and fetches the page again.
+const LIVE_PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'";
+const THANKS_JS: &str = include_str!("../../assets/thanks.js");
+
+/// Headers of every page of ours.
 pub fn html(status: StatusCode, body: String) -> Response {
+    page(status, body, PAGE_POLICY)
+}
+
+fn page(status: StatusCode, body: String, policy: &'static str) -> Response {
     (
         status,
         [
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'",
-            ),
+            (header::CONTENT_SECURITY_POLICY, policy),
+            // The thank-you page holds the payment's client secret.
+            (header::CACHE_CONTROL, "no-store"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
             (header::X_FRAME_OPTIONS, "DENY"),
@@ -131,6 +152,17 @@ pub async fn thanks(State(state): State<HttpState>, Path(public_id): Path<String
     };
     let (headline, label, tone, explanation) = describe(&payment);
     let amount = payment.amount();
+    let settled = payment.is_settled();
+    let live = (!settled).then(|| Live {
+        payment_id: payment.id.to_id().0,
+        client_secret: payment.client_secret.clone(),
+        // As the GraphQL enums spell them, which the stored values match.
+        state: format!(
+            "{}/{}",
+            payment.status.to_value(),
+            payment.retirement_status.to_value()
+        ),
+    });
     let page = ThanksPage {
         headline,
         state: label,
@@ -141,10 +173,11 @@ pub async fn thanks(State(state): State<HttpState>, Path(public_id): Path<String
         certificate_url: certificate
             .filter(|certificate| certificate.status != CertificateStatus::Void)
             .map(|certificate| certificate.url(&state.app.config.public_url)),
-        settled: payment.is_settled(),
+        settled,
+        live,
     };
     match page.render() {
-        Ok(body) => html(StatusCode::OK, body),
+        Ok(body) => self::page(StatusCode::OK, body, LIVE_PAGE_POLICY),
         Err(error) => {
             tracing::error!(%error, "thank-you page failed to render");
             unavailable()
@@ -173,4 +206,16 @@ pub async fn cancel(State(state): State<HttpState>, Path(public_id): Path<String
             unavailable()
         }
     }
+}
+
+/// The thank-you page's script.
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        THANKS_JS,
+    )
+        .into_response()
 }

@@ -49,6 +49,7 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/certificates/{public_id}", get(certificate_page::show))
         .route("/thanks/{public_id}", get(checkout_pages::thanks))
+        .route("/assets/thanks.js", get(checkout_pages::script))
         .route("/checkout/cancel/{public_id}", get(checkout_pages::cancel))
         .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/healthz", get(|| async { "ok" }))

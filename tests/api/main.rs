@@ -6,6 +6,7 @@ mod process;
 
 mod batching;
 mod binary;
+mod browser;
 mod catalog;
 mod certificates;
 mod emissions;

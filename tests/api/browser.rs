@@ -1,0 +1,146 @@
+//! What runs in a customer's browser: the thank-you page follows its payment live (and reloads
+//! itself where WebSocket is unavailable), and the npm graphql-ws client follows a payment with
+//! its client secret, as the README shows. Driven through Node scripts in `tests/node`.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp};
+use crate::payments::support::{checkout, checkout_input, default_listing, press};
+
+/// A Node script's run, its stdout read line by line.
+struct Script {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Script {
+    fn start(name: &str, args: &[&str]) -> Script {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/node")
+            .join(name);
+        let mut child = Command::new("node")
+            .arg(path)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect(
+                "node runs (BROWSER_TESTS is set: install Node, then `npm ci --prefix tests/node`)",
+            );
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Script { child, lines }
+    }
+
+    /// The next line, without blocking the server running on this test's runtime.
+    async fn line(&mut self) -> String {
+        let lines = std::mem::replace(&mut self.lines, mpsc::channel().1);
+        let (line, lines) = tokio::task::spawn_blocking(move || {
+            let line = lines.recv_timeout(Duration::from_secs(60));
+            (line, lines)
+        })
+        .await
+        .unwrap();
+        self.lines = lines;
+        line.expect("the script printed a line in time")
+    }
+
+    async fn succeeded(mut self) -> bool {
+        tokio::task::spawn_blocking(move || self.child.wait().unwrap().success())
+            .await
+            .unwrap()
+    }
+}
+
+async fn open_checkout(app: &TestApp) -> Value {
+    let (listing, _) = default_listing(app).await;
+    checkout(app, checkout_input(&listing, "1")).await
+}
+
+async fn public_id(app: &TestApp) -> String {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT public_id FROM payments ORDER BY id DESC LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "public_id").unwrap()
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "Browser skipped: BROWSER_TESTS is not set (needs Node, `npm ci --prefix tests/node` and Chromium)"
+)]
+async fn the_thank_you_page_follows_its_payment_live() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for (mode, expected_loads) in [("live", 1), ("no-websocket", 2)] {
+        let created = open_checkout(&app).await;
+        let page = app.url(&format!("/thanks/{}", public_id(&app).await));
+        let mut browser = Script::start("thanks.mjs", &[&page, mode]);
+        assert_eq!(browser.line().await, "STATE Pending", "{mode}");
+        assert_eq!(browser.line().await, "READY");
+        press(created["url"].as_str().unwrap(), "pay").await;
+        let retired = browser.line().await;
+        assert!(
+            retired.starts_with("RETIRED ") && retired.contains("/certificates/"),
+            "{mode}: {retired}"
+        );
+        let loads: usize = browser.line().await["LOADS ".len()..].parse().unwrap();
+        if expected_loads == 1 {
+            assert_eq!(loads, 1, "live updates without reloading the page");
+        } else {
+            assert!(
+                loads >= 2,
+                "without WebSocket the page reloads itself: {loads}"
+            );
+        }
+        assert_eq!(browser.line().await, "ERRORS []", "{mode}");
+        assert!(browser.succeeded().await);
+    }
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "Node skipped: BROWSER_TESTS is not set (needs Node and `npm ci --prefix tests/node`)"
+)]
+async fn the_graphql_ws_client_follows_a_payment_with_its_client_secret() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let created = open_checkout(&app).await;
+    let payment = &created["payment"];
+    let url = app.url("/graphql").replace("http://", "ws://");
+    let mut client = Script::start(
+        "follow.mjs",
+        &[
+            &url,
+            payment["id"].as_str().unwrap(),
+            payment["clientSecret"].as_str().unwrap(),
+        ],
+    );
+    assert_eq!(client.line().await, "PENDING NOT_STARTED -");
+    press(created["url"].as_str().unwrap(), "pay").await;
+    assert!(client.line().await.starts_with("SUCCEEDED PENDING "));
+    let retired = client.line().await;
+    assert!(
+        retired.starts_with("SUCCEEDED RETIRED ") && retired.contains("/certificates/"),
+        "{retired}"
+    );
+    assert_eq!(client.line().await, "COMPLETE");
+    assert!(client.succeeded().await);
+}
