@@ -236,6 +236,10 @@ impl App {
             events: self.events.clone(),
         };
         workers.spawn(reconciliation, self.reconciliation_wake.clone());
+        let purge = crate::idempotency::PurgeJob {
+            db: self.jobs_db.clone(),
+        };
+        workers.spawn(purge, Wake::default());
         if let Some(double) = &self.stripe_double {
             let (job, wake) = double.job(self.jobs_db.clone());
             workers.spawn(job, wake);

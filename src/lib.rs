@@ -20,6 +20,7 @@ pub mod events;
 pub mod fleet;
 pub mod fuel;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod mail;

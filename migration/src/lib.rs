@@ -7,6 +7,7 @@ mod m20261121_000002_credits_ledger;
 mod m20261202_000003_payments;
 mod m20261202_000004_stripe_double;
 mod m20261202_000005_external_references;
+mod m20261202_000006_security;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_payments::Migration),
             Box::new(m20261202_000004_stripe_double::Migration),
             Box::new(m20261202_000005_external_references::Migration),
+            Box::new(m20261202_000006_security::Migration),
         ]
     }
 }

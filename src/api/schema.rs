@@ -43,10 +43,12 @@ pub fn build(app: &App) -> ContrailSchema {
         shape: Arc::new(SchemaShape::from_sdl(&sdl())),
     };
     let builder = builder().extension(guard);
+    // In production the schema is not for browsing: no introspection, and no "Did you mean
+    // …?" in errors, which would give field names away one guess at a time.
     let builder = if app.config.is_development() {
         builder
     } else {
-        builder.disable_introspection()
+        builder.disable_introspection().disable_suggestions()
     };
     builder.data(app.clone()).finish()
 }

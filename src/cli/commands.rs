@@ -92,6 +92,30 @@ pub enum OrgCommand {
         #[arg(long)]
         name: String,
     },
+    /// Manage an organization's API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the keys (prefix, created, last used, revoked); never their secrets.
+    List {
+        #[arg(long)]
+        org: i64,
+    },
+    /// Issue another key and print it (shown once).
+    Create {
+        #[arg(long)]
+        org: i64,
+    },
+    /// Revoke a key (by the id `list` shows): refused from the next request on.
+    Revoke {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        key: i64,
+    },
 }
 
 #[cfg(test)]

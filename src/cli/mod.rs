@@ -12,7 +12,8 @@ use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
 use crate::config::Config;
-pub use commands::{Cli, Command, CreditsCommand, OrgCommand};
+use crate::ids::OrganizationId;
+pub use commands::{Cli, Command, CreditsCommand, KeysCommand, OrgCommand};
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +29,7 @@ pub async fn run() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(&config).await.map(|_| ()),
         Command::Org(OrgCommand::Create { name }) => create_org(&config, &name).await,
+        Command::Org(OrgCommand::Keys(command)) => keys(&config, command).await,
         Command::Credits(command) => credits::run(&config, command).await,
         Command::Schema => {
             print!("{}", crate::api::sdl());
@@ -63,6 +65,52 @@ async fn create_org(config: &Config, name: &str) -> Result<(), String> {
         issued.organization_id.0
     );
     println!("API key (shown once, store it now): {}", issued.secret);
+    Ok(())
+}
+
+async fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
+    use crate::organizations;
+    let db = migrate(config).await?;
+    let failed = |error: crate::error::Error| error.to_string();
+    match command {
+        KeysCommand::List { org } => {
+            let keys = organizations::keys(&db, OrganizationId(org))
+                .await
+                .map_err(failed)?;
+            println!(
+                "{:<6} {:<12} {:<21} {:<21} revoked",
+                "id", "prefix", "created", "last used"
+            );
+            let at = |at: Option<chrono::DateTime<chrono::Utc>>| {
+                at.map_or_else(
+                    || "-".to_owned(),
+                    |at| at.format("%Y-%m-%d %H:%M:%SZ").to_string(),
+                )
+            };
+            for key in keys {
+                println!(
+                    "{:<6} {:<12} {:<21} {:<21} {}",
+                    key.id,
+                    key.prefix,
+                    at(Some(key.created_at)),
+                    at(key.last_used_at),
+                    at(key.revoked_at)
+                );
+            }
+        }
+        KeysCommand::Create { org } => {
+            let issued = organizations::create_key(&db, OrganizationId(org))
+                .await
+                .map_err(failed)?;
+            println!("API key (shown once, store it now): {}", issued.secret);
+        }
+        KeysCommand::Revoke { org, key } => {
+            let revoked = organizations::revoke_key(&db, OrganizationId(org), key)
+                .await
+                .map_err(failed)?;
+            println!("Revoked key {} ({}).", revoked.id, revoked.prefix);
+        }
+    }
     Ok(())
 }
 

@@ -10,9 +10,11 @@ use crate::units::FeeBps;
 
 mod limits;
 mod payments;
+mod security;
 
 pub use limits::{HttpLimits, LimitSettings, QueryLimits};
 pub use payments::{MailSettings, PaymentSettings, PaymentsConfig, Secret};
+pub use security::{RateLimits, Security, SecuritySettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
@@ -60,6 +62,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     #[command(flatten)]
     pub payments: PaymentSettings,
+    #[command(flatten)]
+    pub security: SecuritySettings,
 }
 
 /// The validated configuration the server runs with.
@@ -78,6 +82,7 @@ pub struct Config {
     pub http_limits: HttpLimits,
     pub payments: PaymentsConfig,
     pub mail: MailSettings,
+    pub security: Security,
 }
 
 impl Config {
@@ -97,6 +102,7 @@ impl Config {
             http_limits: settings.limits.http_limits(),
             payments: settings.payments.payments(),
             mail: settings.payments.mail(),
+            security: settings.security.security(),
         }
     }
 

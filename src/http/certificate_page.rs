@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::HttpState;
 use crate::certificates::{Certificate, CertificateStatus};
@@ -50,7 +50,7 @@ struct NotFoundPage;
 
 pub async fn show(State(state): State<HttpState>, Path(public_id): Path<String>) -> Response {
     match render(&state, &public_id).await {
-        Ok(Some(html)) => Html(html).into_response(),
+        Ok(Some(html)) => super::checkout_pages::html(StatusCode::OK, html),
         Ok(None) => not_found(),
         Err(error) => {
             if let Error::Internal(cause) = &error {
@@ -67,7 +67,7 @@ pub async fn show(State(state): State<HttpState>, Path(public_id): Path<String>)
 
 fn not_found() -> Response {
     match NotFoundPage.render() {
-        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Ok(html) => super::checkout_pages::html(StatusCode::NOT_FOUND, html),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

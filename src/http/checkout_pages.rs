@@ -44,22 +44,12 @@ const PAGE_POLICY: &str =
 const LIVE_PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'";
 const THANKS_JS: &str = include_str!("../../assets/thanks.js");
 
-/// Headers of every page of ours.
+/// An HTML page of ours with its content policy (the other security headers are on every
+/// response).
 pub fn html(status: StatusCode, body: String) -> Response {
-    page(status, body, PAGE_POLICY)
-}
-
-fn page(status: StatusCode, body: String, policy: &'static str) -> Response {
     (
         status,
-        [
-            (header::CONTENT_SECURITY_POLICY, policy),
-            // The thank-you page holds the payment's client secret.
-            (header::CACHE_CONTROL, "no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
-            (header::X_FRAME_OPTIONS, "DENY"),
-        ],
+        [(header::CONTENT_SECURITY_POLICY, PAGE_POLICY)],
         Html(body),
     )
         .into_response()
@@ -177,7 +167,15 @@ pub async fn thanks(State(state): State<HttpState>, Path(public_id): Path<String
         live,
     };
     match page.render() {
-        Ok(body) => self::page(StatusCode::OK, body, LIVE_PAGE_POLICY),
+        Ok(body) => (
+            [
+                (header::CONTENT_SECURITY_POLICY, LIVE_PAGE_POLICY),
+                // The page holds the payment's client secret.
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            Html(body),
+        )
+            .into_response(),
         Err(error) => {
             tracing::error!(%error, "thank-you page failed to render");
             unavailable()

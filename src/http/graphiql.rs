@@ -8,8 +8,16 @@ const INDEX_HTML: &str = include_str!("../../assets/graphiql/index.html");
 const GRAPHIQL_JS: &str = include_str!("../../assets/graphiql/graphiql.js");
 const GRAPHIQL_CSS: &str = include_str!("../../assets/graphiql/graphiql.css");
 
+/// Its bundled script and styles (fonts and icons inlined as data), and requests to this
+/// server only.
+const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 pub fn page() -> Response {
-    Html(INDEX_HTML).into_response()
+    (
+        [(header::CONTENT_SECURITY_POLICY, POLICY)],
+        Html(INDEX_HTML),
+    )
+        .into_response()
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {

@@ -5,16 +5,17 @@ use async_graphql::Data;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
 use axum::extract::{RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{HttpState, error_response};
+use super::media::{self, Media};
+use super::{HttpState, idempotency, protection};
 use crate::api::context::Viewer;
 use crate::api::loaders::{DbLoader, Loaders};
 use crate::error::Result;
+use crate::retries::Fingerprint;
 
 impl HttpState {
     /// Resolves the caller from an `Authorization: Bearer …` value.
@@ -57,35 +58,87 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
 }
 
+/// Runs `request` as the caller its headers name.
 async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
-    mut request: async_graphql::Request,
+    media: Media,
+    request: async_graphql::Request,
 ) -> Response {
-    let viewer = match state.viewer(authorization(headers)).await {
-        Ok(viewer) => viewer,
-        Err(error) => {
-            tracing::error!(%error, "cannot authenticate a request");
-            return error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
-                "internal server error",
-            );
-        }
-    };
-    request.data = state.request_data(viewer, true);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
-}
-
-pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
-    match read_request(&state, body).await {
-        Ok(request) => execute(&state, &headers, request).await,
-        Err(response) => response,
+    match state.viewer(authorization(headers)).await {
+        Ok(viewer) => execute_as(state, viewer, media, request).await,
+        Err(error) => internal_error(media, &error),
     }
 }
 
-/// Reads a GraphQL request from a JSON body within the body size and time limits.
-async fn read_request(state: &HttpState, body: Body) -> Result<async_graphql::Request, Response> {
+pub(super) async fn execute_as(
+    state: &HttpState,
+    viewer: Viewer,
+    media: Media,
+    mut request: async_graphql::Request,
+) -> Response {
+    request.data = state.request_data(viewer, true);
+    media.result(state.schema.execute(request).await)
+}
+
+pub(super) fn internal_error(media: Media, error: &crate::error::Error) -> Response {
+    tracing::error!(%error, "cannot serve a request");
+    media.refusal(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL_SERVER_ERROR",
+        "internal server error",
+    )
+}
+
+/// The refusal of a client that accepts neither JSON media type.
+fn not_acceptable() -> Response {
+    Media::Json.refusal(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        &format!("accept {} or application/json", media::GRAPHQL_RESPONSE),
+    )
+}
+
+pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(media) = Media::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if !media::is_json(&headers) {
+        return media.refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as Content-Type: application/json",
+        );
+    }
+    let (request, fingerprint) = match read_request(&state, media, body).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    match headers.get(protection::IDEMPOTENCY_KEY) {
+        Some(key) => {
+            let viewer = match state.viewer(authorization(&headers)).await {
+                Ok(viewer) => viewer,
+                Err(error) => return internal_error(media, &error),
+            };
+            let once = idempotency::Once {
+                state: &state,
+                media,
+                viewer,
+                fingerprint,
+            };
+            once.run(key, request).await
+        }
+        None => execute(&state, &headers, media, request).await,
+    }
+}
+
+/// Reads a GraphQL request from a JSON body within the body size and time limits, with the
+/// fingerprint of what it asks (its JSON, keys in order).
+async fn read_request(
+    state: &HttpState,
+    media: Media,
+    body: Body,
+) -> Result<(async_graphql::Request, Fingerprint), Response> {
     let limits = &state.app.config.http_limits;
     let read = axum::body::to_bytes(body, limits.max_body_bytes);
     let bytes = match tokio::time::timeout(limits.body_timeout, read).await {
@@ -94,13 +147,13 @@ async fn read_request(state: &HttpState, body: Body) -> Result<async_graphql::Re
             let too_large = std::error::Error::source(&error)
                 .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
             return Err(if too_large {
-                error_response(
+                media.refusal(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "PAYLOAD_TOO_LARGE",
                     &format!("the request body exceeds {} bytes", limits.max_body_bytes),
                 )
             } else {
-                error_response(
+                media.refusal(
                     StatusCode::BAD_REQUEST,
                     "BAD_REQUEST",
                     "the request body could not be read",
@@ -108,22 +161,59 @@ async fn read_request(state: &HttpState, body: Body) -> Result<async_graphql::Re
             });
         }
         Err(_) => {
-            return Err(error_response(
+            return Err(media.refusal(
                 StatusCode::REQUEST_TIMEOUT,
                 "REQUEST_TIMEOUT",
                 "the request body did not arrive in time",
             ));
         }
     };
-    serde_json::from_slice(&bytes).map_err(|error| {
-        error_response(
+    let bad = |message: String| {
+        media.refusal(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
-            &crate::error::shorten_quotes(&format!(
-                "the body is not a GraphQL request in JSON: {error}"
-            )),
+            &crate::error::shorten_quotes(&message),
         )
-    })
+    };
+    let body: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|error| bad(format!("the body is not JSON: {error}")))?;
+    check_shape(&body).map_err(|message| bad(message.to_owned()))?;
+    let fingerprint = Fingerprint::of(&[("request", &body.to_string())]);
+    let request = serde_json::from_value(body)
+        .map_err(|error| bad(format!("the body is not a GraphQL request: {error}")))?;
+    Ok((request, fingerprint))
+}
+
+/// The request's parameters have the types the specification gives them.
+fn check_shape(body: &serde_json::Value) -> Result<(), &'static str> {
+    use serde_json::Value;
+    let Value::Object(fields) = body else {
+        return Err("the body must be a JSON object with a `query`");
+    };
+    match fields.get("query") {
+        Some(Value::String(_)) => {}
+        Some(_) => return Err("`query` must be a string"),
+        None => return Err("`query` is required"),
+    }
+    if !matches!(
+        fields.get("variables"),
+        None | Some(Value::Null | Value::Object(_))
+    ) {
+        return Err("`variables` must be an object");
+    }
+    if !matches!(
+        fields.get("operationName"),
+        None | Some(Value::Null | Value::String(_))
+    ) {
+        return Err("`operationName` must be a string");
+    }
+    if !matches!(
+        fields.get("extensions"),
+        None | Some(Value::Null | Value::Object(_))
+    ) {
+        return Err("`extensions` must be an object");
+    }
+    Ok(())
 }
 
 /// One path, three uses: a WebSocket upgrade for subscriptions, a query in the URL, or
@@ -148,10 +238,13 @@ pub async fn get(
                 .into_response()
         };
     };
+    let Some(media) = Media::negotiate(&headers) else {
+        return not_acceptable();
+    };
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,
         Err(error) => {
-            return error_response(
+            return media.refusal(
                 StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
                 &crate::error::shorten_quotes(&error.to_string()),
@@ -160,16 +253,20 @@ pub async fn get(
     };
     // The document is parsed here to refuse mutations: bound it first.
     if let Err(refusal) = crate::api::guard::scan(&request.query, &state.app.config.query_limits) {
-        return error_response(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
+        return media.refusal(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
     }
     if !is_read_only(&request) {
-        return error_response(
+        let mut refusal = media.refusal(
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_REQUEST",
             "mutations must be sent with POST",
         );
+        refusal
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return refusal;
     }
-    execute(&state, &headers, request).await
+    execute(&state, &headers, media, request).await
 }
 
 /// Whether a GET request holds only queries (GET must not change anything).

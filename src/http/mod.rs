@@ -5,6 +5,9 @@ mod certificate_page;
 mod checkout_pages;
 mod graphiql;
 mod graphql;
+mod idempotency;
+mod media;
+mod protection;
 pub mod server;
 mod sockets;
 mod webhooks;
@@ -44,13 +47,22 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
         .stripe_double
         .as_ref()
         .map(|double| double.router());
-    let routes = Router::new()
+    let limiter = protection::RateLimiter::new(&state.app.config.security);
+    let cors = protection::cors(&state.app.config.security);
+    // What clients call, each held to the rate limits.
+    let limited = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/certificates/{public_id}", get(certificate_page::show))
         .route("/thanks/{public_id}", get(checkout_pages::thanks))
         .route("/assets/thanks.js", get(checkout_pages::script))
         .route("/checkout/cancel/{public_id}", get(checkout_pages::cancel))
+        .route_layer(middleware::from_fn_with_state(
+            limiter,
+            protection::limit_rate,
+        ));
+    // Stripe's deliveries and the orchestrator's probes are not clients to slow down.
+    let routes = limited
         .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -66,8 +78,14 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
     };
     // The last line of defence: nothing a client sends should get here (tests prove the known
     // cases never do), but a panic must answer, not drop the connection.
+    let [policy, nosniff, referrer, frames] = protection::security_headers();
     routes
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(cors)
+        .layer(policy)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(frames)
         .layer(TraceLayer::new_for_http())
 }
 

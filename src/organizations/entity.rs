@@ -35,6 +35,8 @@ pub mod api_key {
         pub prefix: String,
         pub created_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
+        /// Updated at most once a minute, so using a key costs no write per request.
+        pub last_used_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

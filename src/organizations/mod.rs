@@ -2,9 +2,11 @@
 
 pub mod entity;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -15,6 +17,10 @@ use entity::{api_key, organization};
 const KEY_PREFIX: &str = "ctr_";
 /// 32 random bytes: 43 URL-safe characters after the prefix.
 const KEY_RANDOM_BYTES: usize = 32;
+
+/// How stale `last_used_at` may get: a key used all day is written once a minute, not once a
+/// request.
+const LAST_USED_RESOLUTION: chrono::Duration = chrono::Duration::minutes(1);
 
 /// A freshly issued key; the only moment its secret exists outside the client.
 pub struct IssuedKey {
@@ -67,7 +73,8 @@ fn hash_key(secret: &str) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The organization a presented key belongs to, if the key is well-formed, known and live.
+/// The organization a presented key belongs to, if the key is well-formed, known and not
+/// revoked; notes that the key was used.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     secret: &str,
@@ -75,12 +82,97 @@ pub async fn authenticate(
     if !secret.starts_with(KEY_PREFIX) || secret.len() < KEY_PREFIX.len() + 32 {
         return Ok(None);
     }
-    let key = api_key::Entity::find()
+    let Some(key) = api_key::Entity::find()
         .filter(api_key::Column::KeyHash.eq(hash_key(secret)))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if key
+        .last_used_at
+        .is_none_or(|at| at < now - LAST_USED_RESOLUTION)
+    {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+            .filter(api_key::Column::Id.eq(key.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some(key.organization_id))
+}
+
+/// An API key as an operator sees it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub id: i64,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The organization's keys, oldest first.
+pub async fn keys(db: &impl ConnectionTrait, organization: OrganizationId) -> Result<Vec<KeyInfo>> {
+    exists(db, organization).await?;
+    let keys = api_key::Entity::find()
+        .filter(api_key::Column::OrganizationId.eq(organization))
+        .order_by_asc(api_key::Column::Id)
+        .all(db)
         .await?;
-    Ok(key.map(|key| key.organization_id))
+    Ok(keys
+        .into_iter()
+        .map(|key| KeyInfo {
+            id: key.id,
+            prefix: key.prefix,
+            created_at: key.created_at,
+            last_used_at: key.last_used_at,
+            revoked_at: key.revoked_at,
+        })
+        .collect())
+}
+
+/// Issues another key (to rotate keys without downtime: create, deploy, revoke the old one).
+pub async fn create_key(
+    db: &impl ConnectionTrait,
+    organization: OrganizationId,
+) -> Result<IssuedKey> {
+    exists(db, organization).await?;
+    Ok(IssuedKey {
+        organization_id: organization,
+        secret: issue_key(db, organization).await?,
+    })
+}
+
+/// Revokes one of the organization's keys; it is refused from the next request on. Revoking
+/// twice is harmless.
+pub async fn revoke_key(
+    db: &impl ConnectionTrait,
+    organization: OrganizationId,
+    key: i64,
+) -> Result<KeyInfo> {
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_key::Column::Id.eq(key))
+        .filter(api_key::Column::OrganizationId.eq(organization))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    keys(db, organization)
+        .await?
+        .into_iter()
+        .find(|info| info.id == key)
+        .ok_or_else(|| Error::not_found("API key"))
+}
+
+async fn exists(db: &impl ConnectionTrait, organization: OrganizationId) -> Result<()> {
+    organization::Entity::find_by_id(organization)
+        .one(db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| Error::not_found("Organization"))
 }
 
 /// The organization's name, as its customers know it.

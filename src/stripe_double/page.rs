@@ -24,7 +24,7 @@ use crate::error::Result;
 
 /// `form-action` names `http:` and `https:` because the browser checks the redirect after
 /// a POST too, and it leads to the merchant's site.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:";
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'";
 
 pub fn routes(double: StripeDouble) -> Router {
     Router::new()

@@ -1,6 +1,8 @@
-//! What runs in a customer's browser: the thank-you page follows its payment live (and reloads
-//! itself where WebSocket is unavailable), and the npm graphql-ws client follows a payment with
-//! its client secret, as the README shows. Driven through Node scripts in `tests/node`.
+//! What runs in a customer's browser or Node: the thank-you page follows its payment live (and
+//! reloads itself where WebSocket is unavailable), GraphiQL loads the schema and runs a query
+//! with the key pasted in its Headers tab, the npm graphql-ws client follows a payment with its
+//! client secret, as the README shows, and the npm graphql-http audits find the endpoint
+//! conforming to GraphQL over HTTP. Driven through Node scripts in `tests/node`.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -8,11 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sea_orm::ConnectionTrait;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp};
-use crate::payments::support::{checkout, checkout_input, default_listing, press};
+use crate::payments::support::{
+    checkout, checkout_input, default_listing, newest_public_id, press,
+};
 
 /// A Node script's run, its stdout read line by line.
 struct Script {
@@ -69,19 +72,6 @@ async fn open_checkout(app: &TestApp) -> Value {
     checkout(app, checkout_input(&listing, "1")).await
 }
 
-async fn public_id(app: &TestApp) -> String {
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT public_id FROM payments ORDER BY id DESC LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get("", "public_id").unwrap()
-}
-
 #[tokio::test]
 #[cfg_attr(
     not(browser_tests),
@@ -91,7 +81,7 @@ async fn the_thank_you_page_follows_its_payment_live() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     for (mode, expected_loads) in [("live", 1), ("no-websocket", 2)] {
         let created = open_checkout(&app).await;
-        let page = app.url(&format!("/thanks/{}", public_id(&app).await));
+        let page = app.url(&format!("/thanks/{}", newest_public_id(&app).await));
         let mut browser = Script::start("thanks.mjs", &[&page, mode]);
         assert_eq!(browser.line().await, "STATE Pending", "{mode}");
         assert_eq!(browser.line().await, "READY");
@@ -143,4 +133,73 @@ async fn the_graphql_ws_client_follows_a_payment_with_its_client_secret() {
     );
     assert_eq!(client.line().await, "COMPLETE");
     assert!(client.succeeded().await);
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "Browser skipped: BROWSER_TESTS is not set (needs Node, `npm ci --prefix tests/node` and Chromium)"
+)]
+async fn graphiql_loads_the_schema_and_runs_a_keyed_query() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // Organization A's fleet, so the result shows the key in the Headers tab was sent.
+    app.register("N123AB").await;
+    let mut browser = Script::start("graphiql.mjs", &[&app.url("/graphql"), &app.key_a]);
+    assert_eq!(browser.line().await, "LOADED");
+    assert_eq!(
+        browser.line().await,
+        r#"PANE """#,
+        "no error in the result pane once the schema loaded"
+    );
+    assert_eq!(browser.line().await, "DOCS Emission");
+    let result = browser.line().await;
+    let shown: Value = match result.strip_prefix("RESULT ") {
+        Some(shown) => serde_json::from_str(shown).unwrap(),
+        None => panic!("expected the result pane, got {result}"),
+    };
+    assert_eq!(
+        shown,
+        json!({ "data": { "fleet": {
+            "totalCount": 1,
+            "edges": [{ "node": { "tailNumber": "N123AB" } }],
+        } } })
+    );
+    assert_eq!(browser.line().await, "ERRORS []");
+    assert!(browser.succeeded().await);
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "Node skipped: BROWSER_TESTS is not set (needs Node and `npm ci --prefix tests/node`)"
+)]
+async fn graphql_over_http_passes_every_audit() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut audit = Script::start("audit.mjs", &[&app.url("/graphql")]);
+    // One line per audit that did not pass, then the tally. MAY audits (notices) are optional,
+    // so only SHOULD (warnings) and MUST (errors) audits must pass.
+    let mut failures = Vec::new();
+    let tally = loop {
+        let line = audit.line().await;
+        println!("{line}");
+        match line.strip_prefix("TALLY ") {
+            Some(tally) => break tally.to_owned(),
+            None if line.starts_with("NOTICE ") => {}
+            None => failures.push(line),
+        }
+    };
+    let count = |status: &str| -> usize {
+        tally
+            .split(' ')
+            .find_map(|pair| pair.strip_prefix(status)?.strip_prefix('='))
+            .and_then(|count| count.parse().ok())
+            .unwrap_or_else(|| panic!("no {status} count in {tally}"))
+    };
+    assert_eq!(
+        (count("warn"), count("error")),
+        (0, 0),
+        "graphql-http audits: {tally}\n{}",
+        failures.join("\n")
+    );
+    assert!(audit.succeeded().await);
 }

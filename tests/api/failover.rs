@@ -119,6 +119,9 @@ impl Pair {
                 retirement_delay.to_string(),
             ),
             ("CONTRAIL_SHUTDOWN_GRACE_SECS", "10".to_owned()),
+            // Eight clients on one address with one key, and their retries.
+            ("CONTRAIL_RATE_LIMIT_PER_KEY", "100000".to_owned()),
+            ("CONTRAIL_RATE_LIMIT_PER_ADDRESS", "100000".to_owned()),
         ];
         let mut pair = Pair {
             key: prepared.key_a.clone(),

@@ -83,6 +83,7 @@ pub struct Options {
     pub retirement_delay: std::time::Duration,
     pub http_limits: contrail::config::HttpLimits,
     pub payments: contrail::config::PaymentsConfig,
+    pub security: contrail::config::Security,
 }
 
 impl Default for Options {
@@ -95,6 +96,16 @@ impl Default for Options {
             payments: contrail::config::PaymentsConfig {
                 // "Pay later" settles quickly in tests.
                 double_settle_delay: std::time::Duration::from_millis(500),
+                ..Default::default()
+            },
+            // Tests send bursts from one address with one key; the rate-limit tests set
+            // their own limits.
+            security: contrail::config::Security {
+                rate_limits: contrail::config::RateLimits {
+                    per_key: std::num::NonZeroU32::new(100_000).unwrap(),
+                    per_address: std::num::NonZeroU32::new(100_000).unwrap(),
+                    burst_secs: std::num::NonZeroU32::new(10).unwrap(),
+                },
                 ..Default::default()
             },
         }
@@ -169,6 +180,7 @@ impl TestAppBuilder {
                 ))),
                 from: "Contrail <no-reply@contrail.test>".into(),
             },
+            security: options.security,
         };
         let mut app = App::builder(db.clone(), config);
         if let Some(registry) = registry {

@@ -266,3 +266,17 @@ pub async fn deliver_at(address: &str, payload: &str, signature: &str) -> u16 {
 pub fn sign(app: &TestApp, payload: &str) -> String {
     Webhook::generate_test_header(payload, app.app.webhook_secret.expose(), None)
 }
+
+/// The public id (thank-you and cancel pages) of the newest payment.
+pub async fn newest_public_id(app: &TestApp) -> String {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT public_id FROM payments ORDER BY id DESC LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "public_id").unwrap()
+}
