@@ -31,7 +31,7 @@ const DOMAINS: [(&str, &[&str]); 10] = [
 ];
 
 /// Shared values and infrastructure, below every domain.
-const SHARED: [&str; 11] = [
+const SHARED: [&str; 13] = [
     "units.rs",
     "ids.rs",
     "fuel.rs",
@@ -43,6 +43,8 @@ const SHARED: [&str; 11] = [
     "settings.rs",
     "tokens.rs",
     "retries.rs",
+    "events",
+    "idempotency",
 ];
 
 /// What sits above the domains; nothing below may name it.
@@ -81,6 +83,23 @@ fn mentions(file: &Path, what: &str) -> Vec<String> {
         .filter(|line| line.contains(what))
         .map(|line| format!("{}: {}", file.display(), line.trim()))
         .collect()
+}
+
+#[test]
+fn every_module_has_a_layer() {
+    let named: Vec<String> = DOMAINS
+        .iter()
+        .map(|(domain, _)| (*domain).to_owned())
+        .chain(SHARED.iter().map(|path| path.trim_end_matches(".rs").to_owned()))
+        .chain(UPPER.iter().map(|upper| upper.trim_start_matches("crate::").to_owned()))
+        .collect();
+    let unplaced: Vec<String> = std::fs::read_dir(src())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|name| name.trim_end_matches(".rs").to_owned())
+        .filter(|name| !["lib", "main"].contains(&name.as_str()) && !named.contains(name))
+        .collect();
+    assert!(unplaced.is_empty(), "place these in a layer: {unplaced:?}");
 }
 
 #[test]
