@@ -1,8 +1,8 @@
 //! Enables the tests that need what a laptop may lack, each when its variable is set, so that
 //! without it `cargo test` lists them as ignored, with the reason, instead of passing
 //! silently: the PostgreSQL variants of the API tests (`TEST_DATABASE_URL`), and the browser
-//! and Node client tests (`BROWSER_TESTS`, after `npm ci --prefix tests/node` and installing
-//! Chromium).
+//! and Node client tests (`BROWSER_TESTS`, after `npm ci --prefix tests/node`,
+//! `npm ci --prefix tests/clients` and installing Chromium).
 fn main() {
     for (variable, cfg) in [
         ("TEST_DATABASE_URL", "postgres_tests"),

@@ -8,15 +8,12 @@
 //! server runs on SQLite in a temporary directory, or on a fresh database (dropped afterwards)
 //! of the PostgreSQL server that `BENCH_DATABASE_URL` names.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt, TryStreamExt, stream};
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -24,28 +21,29 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+// Shared by the benches; each uses part of it (the batch bench reads its CPU time).
+#[allow(dead_code)]
+#[path = "support/server.rs"]
+mod server;
+
+use server::{Result, Server};
+
 const DEFAULT_SUBSCRIBERS: [usize; 2] = [1_000, 10_000];
 /// Subscribers following each payment.
 const SUBSCRIBERS_PER_PAYMENT: usize = 10;
 const CHECKOUTS_IN_FLIGHT: usize = 16;
 const CONNECTIONS_IN_FLIGHT: usize = 200;
 const PAYMENTS_PER_SECOND: u32 = 200;
-const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(300);
 const DELIVERY_DEADLINE: Duration = Duration::from_secs(120);
 const PAY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Failure messages printed in full; the rest are only counted.
 const FAILURES_SHOWN: usize = 5;
-/// Requests per second, far above what the bench sends.
-const UNLIMITED: &str = "1000000";
 const EMAIL: &str = "bench@example.com";
 const CREATE_CHECKOUT: &str = "mutation($input: CreateCheckoutInput!) {
     createCheckout(input: $input) { url payment { id } } }";
 const FOLLOW: &str = "subscription($id: ID!) {
     paymentStatusChanged(paymentId: $id) { status retirementStatus updatedAt } }";
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-type Result<T, E = Error> = std::result::Result<T, E>;
 
 fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -467,7 +465,7 @@ impl Api {
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(PAY_TIMEOUT)
                 .build()?,
-            graphql_url: format!("http://127.0.0.1:{}/graphql", server.port),
+            graphql_url: server.graphql_url(),
             key: server.key.clone(),
         })
     }
@@ -522,190 +520,6 @@ impl Api {
                 payment_id: id.to_owned(),
             }),
             _ => Err(format!("unexpected createCheckout answer: {data}").into()),
-        }
-    }
-}
-
-/// `contrail serve` in a fresh directory (and database), killed when dropped, a panic
-/// included; its directory and database are removed after it.
-struct Server {
-    child: Child,
-    port: u16,
-    key: Arc<str>,
-    _directory: ScratchDirectory,
-    _database: Option<PostgresDatabase>,
-}
-
-impl Server {
-    async fn start(postgres: Option<&str>) -> Result<Server> {
-        let name = format!(
-            "contrail_bench_{}_{}",
-            std::process::id(),
-            Utc::now().timestamp_micros()
-        );
-        let database = match postgres {
-            Some(admin_url) => Some(PostgresDatabase::create(admin_url, &name).await?),
-            None => None,
-        };
-        let directory = ScratchDirectory::create(std::env::temp_dir().join(&name))?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_contrail"));
-        command
-            .current_dir(&directory.0)
-            .env_clear()
-            .env("CONTRAIL_LISTEN", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            // Every simulated customer shares one address and the demo key here: the rate
-            // limits, which keep one client from taking an instance, are not what is measured.
-            .env("CONTRAIL_RATE_LIMIT_PER_ADDRESS", UNLIMITED)
-            .env("CONTRAIL_RATE_LIMIT_PER_KEY", UNLIMITED)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(database) = &database {
-            command.env("CONTRAIL_DATABASE_URL", &database.url);
-        }
-        let mut child = command.spawn()?;
-        let stdout = child.stdout.take().ok_or("no stdout from the server")?;
-        let mut server = Server {
-            child,
-            port,
-            key: Arc::from(""),
-            _directory: directory,
-            _database: database,
-        };
-        server.key = tokio::time::timeout(STARTUP_DEADLINE, demo_key(stdout))
-            .await
-            .map_err(|_| "the server printed no API key in time")??
-            .into();
-        server.wait_until_ready().await?;
-        Ok(server)
-    }
-
-    fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}/graphql", self.port)
-    }
-
-    async fn wait_until_ready(&self) -> Result<()> {
-        let url = format!("http://127.0.0.1:{}/readyz", self.port);
-        let deadline = Instant::now() + STARTUP_DEADLINE;
-        while Instant::now() < deadline {
-            if let Ok(response) = reqwest::get(&url).await
-                && response.status() == reqwest::StatusCode::OK
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Err("the server never became ready".into())
-    }
-
-    /// The server's resident memory (VmRSS), in MiB.
-    fn rss_mib(&self) -> Result<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let kib: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .ok_or("no VmRSS in /proc/<pid>/status")?;
-        Ok(kib / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The demo organization's API key, which a fresh database's server prints once (after
-/// "Created a demo organization"). Stdout is drained to the end, so the server never blocks
-/// writing to it.
-async fn demo_key(stdout: std::process::ChildStdout) -> Result<String> {
-    let (lines, mut printed) = mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
-    let mut announced = false;
-    while let Some(line) = printed.recv().await {
-        announced |= line.starts_with("Created a demo organization");
-        let line = line.trim();
-        if announced && line.starts_with("ctr_") {
-            return Ok(line.to_owned());
-        }
-    }
-    Err("the server exited without printing a demo API key".into())
-}
-
-/// A directory removed when dropped.
-struct ScratchDirectory(PathBuf);
-
-impl ScratchDirectory {
-    fn create(path: PathBuf) -> Result<ScratchDirectory> {
-        std::fs::create_dir_all(&path)?;
-        Ok(ScratchDirectory(path))
-    }
-}
-
-impl Drop for ScratchDirectory {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A database of its own on the PostgreSQL server, dropped when this is.
-struct PostgresDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PostgresDatabase {
-    async fn create(admin_url: &str, name: &str) -> Result<PostgresDatabase> {
-        let admin = sea_orm::Database::connect(admin_url).await?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await?;
-        admin.close().await?;
-        let (server, query) = match admin_url.split_once('?') {
-            Some((base, query)) => (base, format!("?{query}")),
-            None => (admin_url, String::new()),
-        };
-        let (server, _) = server
-            .rsplit_once('/')
-            .ok_or("BENCH_DATABASE_URL has no database name")?;
-        Ok(PostgresDatabase {
-            admin_url: admin_url.to_owned(),
-            name: name.to_owned(),
-            url: format!("{server}/{name}{query}"),
-        })
-    }
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        // Drop cannot await, and blocking on the bench's own runtime would panic: a thread
-        // with a runtime of its own.
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let admin = sea_orm::Database::connect(&admin_url).await?;
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await?;
-                Ok::<_, Error>(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop the bench database {}", self.name);
         }
     }
 }

@@ -35,6 +35,7 @@ impl InvoiceMonth {
 
 /// A month of provisions billed to the organization, totalled exactly in the database.
 pub struct Invoice {
+    pub organization: OrganizationId,
     pub month: InvoiceMonth,
     pub quantity: Grams,
     /// The amount due in each currency the month was billed in.
@@ -89,6 +90,7 @@ pub async fn invoice(
         _ => None,
     };
     Ok(Invoice {
+        organization,
         month,
         quantity,
         totals,

@@ -22,10 +22,11 @@ pub enum NodeKind {
     Certificate,
     Quote,
     Payment,
+    Invoice,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 10] = [
+    const ALL: [NodeKind; 11] = [
         NodeKind::AircraftModel,
         NodeKind::CreditProject,
         NodeKind::Listing,
@@ -36,6 +37,7 @@ impl NodeKind {
         NodeKind::Certificate,
         NodeKind::Quote,
         NodeKind::Payment,
+        NodeKind::Invoice,
     ];
 
     /// The GraphQL type the ID names.
@@ -51,6 +53,7 @@ impl NodeKind {
             NodeKind::Certificate => "Certificate",
             NodeKind::Quote => "Quote",
             NodeKind::Payment => "Payment",
+            NodeKind::Invoice => "Invoice",
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use crate::accounting::invoices::InvoiceMonth;
+
 use super::context::ContextExt;
 use super::errors::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeKind, decode};
@@ -10,6 +12,7 @@ use super::types::aircraft_model::AircraftModelNode;
 use super::types::certificate::CertificateNode;
 use super::types::emission::EmissionNode;
 use super::types::estimate::EmissionEstimateNode;
+use super::types::invoice::InvoiceObject;
 use super::types::listing::{CreditProjectNode, ListingNode};
 use super::types::payment::PaymentNode;
 use super::types::provision::ProvisionNode;
@@ -19,8 +22,13 @@ use crate::ids::{
     ProvisionId, QuoteId,
 };
 
+/// An object with a global ID, which `node(id:)` fetches again.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Globally unique, opaque ID: it names the type and the object."
+))]
 pub enum Node {
     AircraftModel(AircraftModelNode),
     CreditProject(CreditProjectNode),
@@ -32,6 +40,7 @@ pub enum Node {
     Certificate(CertificateNode),
     Quote(QuoteNode),
     Payment(PaymentNode),
+    Invoice(InvoiceObject),
 }
 
 #[derive(Default)]
@@ -39,8 +48,14 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Fetches any object by its global ID.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
+    /// Fetches any object by its global ID. An ID that is not one of ours is `BAD_USER_INPUT`;
+    /// an object that does not exist or is not yours is `NOT_FOUND`. Catalog models, projects
+    /// and listings are public; everything else needs your API key (`UNAUTHENTICATED`).
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `id` of any object implementing `Node`.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
         let (kind, key) =
             decode(&id).ok_or_else(|| ApiError::bad_input("id", "is not a valid ID"))?;
         let db = ctx.db();
@@ -106,6 +121,19 @@ impl NodeQuery {
                 crate::payments::find(db, ctx.organization()?, PaymentId::from_key(number()?))
                     .await?
                     .map(|payment| Node::Payment(PaymentNode(payment)))
+            }
+            NodeKind::Invoice => {
+                let organization = ctx.organization()?;
+                let month = key
+                    .split_once(':')
+                    .filter(|(owner, _)| *owner == organization.0.to_string())
+                    .and_then(|(_, month)| InvoiceMonth::parse(month).ok());
+                match month {
+                    Some(month) => Some(Node::Invoice(InvoiceObject(
+                        crate::accounting::invoices::invoice(db, organization, month).await?,
+                    ))),
+                    None => None,
+                }
             }
         };
         node.map(Some)

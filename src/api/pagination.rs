@@ -1,44 +1,68 @@
 //! Relay connections over keyset pages (see [`crate::paging`]), built with async-graphql's
 //! `connection` module: an `OpaqueCursor` carries the key of the last row seen.
 
-use async_graphql::connection::{self, Connection, Edge, OpaqueCursor};
+use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
 use async_graphql::{Context, Object, OutputType};
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryTrait, Select};
 
 use super::context::ContextExt;
 use super::errors::{ApiError, ApiResult};
-use crate::paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
+use crate::paging::{DEFAULT_PAGE_SIZE, Direction, MAX_PAGE_SIZE, Page};
 
 pub type Cursor = OpaqueCursor<i64>;
 pub type Paginated<N> = Connection<Cursor, N, TotalCount>;
 
-/// Reads a connection's `first` (1 to 100, 20 when absent) and `after` into a page.
-pub async fn page(first: Option<i32>, after: Option<String>) -> ApiResult<Page> {
-    let size = match first {
-        None => DEFAULT_PAGE_SIZE,
-        Some(first) => u64::try_from(first)
-            .ok()
-            .filter(|first| (1..=MAX_PAGE_SIZE).contains(first))
-            .ok_or_else(|| {
-                ApiError::bad_input("first", format!("must be from 1 to {MAX_PAGE_SIZE}"))
-            })?,
-    };
-    // `first` is checked above: the only error left is a cursor that does not decode.
-    connection::query_with(
-        after,
-        None,
-        None,
-        None,
-        |after: Option<Cursor>, _, _, _| async move {
-            Ok::<_, async_graphql::Error>(Page {
-                size,
-                after: after.map(|cursor| cursor.0),
+/// A connection's arguments, as the Relay cursor-connections specification names them.
+#[derive(Debug, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// Reads a connection's arguments into a page: `first` or `last` (1 to 100; 20 first when
+/// neither), `after` and `before` cursors of this list.
+pub async fn page(args: PageArgs) -> ApiResult<Page> {
+    let size = |count: Option<i32>, field: &'static str| -> ApiResult<Option<u64>> {
+        count
+            .map(|count| {
+                u64::try_from(count)
+                    .ok()
+                    .filter(|count| (1..=MAX_PAGE_SIZE).contains(count))
+                    .ok_or_else(|| {
+                        ApiError::bad_input(field, format!("must be from 1 to {MAX_PAGE_SIZE}"))
+                    })
             })
-        },
-    )
-    .await
-    .map_err(|_| ApiError::bad_input("after", "is not a cursor of this list"))
+            .transpose()
+    };
+    let (size, direction) = match (size(args.first, "first")?, size(args.last, "last")?) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_input(
+                "last",
+                "give first or last, not both: first pages forward, last backward",
+            ));
+        }
+        (Some(first), None) => (first, Direction::Forward),
+        (None, Some(last)) => (last, Direction::Backward),
+        (None, None) => (DEFAULT_PAGE_SIZE, Direction::Forward),
+    };
+    let decode = |cursor: Option<String>, field: &'static str| -> ApiResult<Option<i64>> {
+        cursor
+            .map(|cursor| {
+                Cursor::decode_cursor(&cursor)
+                    .map(|cursor| cursor.0)
+                    .map_err(|_| ApiError::bad_input(field, "is not a cursor of this list"))
+            })
+            .transpose()
+    };
+    Ok(Page {
+        size,
+        after: decode(args.after, "after")?,
+        before: decode(args.before, "before")?,
+        direction,
+    })
 }
 
 /// `totalCount`, counted only when a client asks for it.
@@ -69,7 +93,7 @@ impl TotalCount {
     }
 }
 
-/// The connection of a page of rows fetched with [`Page::fetch_limit`].
+/// The connection of a page of rows fetched with [`Page::apply`] (or in its order).
 pub fn connection<R, N: OutputType>(
     mut rows: Vec<R>,
     page: Page,
@@ -77,10 +101,18 @@ pub fn connection<R, N: OutputType>(
     key: impl Fn(&R) -> i64,
     node: impl Fn(R) -> N,
 ) -> Paginated<N> {
-    let has_next_page = rows.len() as u64 > page.size;
+    let more = rows.len() as u64 > page.size;
     rows.truncate(page.size as usize);
+    // A cursor names a row of this list, so paging from one means rows lie beyond it.
+    let (has_previous_page, has_next_page) = match page.direction {
+        Direction::Forward => (page.after.is_some(), more),
+        Direction::Backward => {
+            rows.reverse();
+            (more, page.before.is_some())
+        }
+    };
     let mut connection =
-        Connection::with_additional_fields(page.after.is_some(), has_next_page, total);
+        Connection::with_additional_fields(has_previous_page, has_next_page, total);
     connection.edges = rows
         .into_iter()
         .map(|row| Edge::new(OpaqueCursor(key(&row)), node(row)))
@@ -91,16 +123,53 @@ pub fn connection<R, N: OutputType>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use async_graphql::connection::CursorType;
+
+    fn forward(first: Option<i32>, after: Option<String>) -> PageArgs {
+        PageArgs {
+            first,
+            after,
+            ..PageArgs::default()
+        }
+    }
 
     #[tokio::test]
     async fn bounds_page_size_and_reads_cursors() {
-        assert_eq!(page(None, None).await.unwrap().size, DEFAULT_PAGE_SIZE);
-        assert_eq!(page(Some(100), None).await.unwrap().size, 100);
-        assert!(page(Some(101), None).await.is_err());
-        assert!(page(Some(0), None).await.is_err());
-        assert!(page(Some(10), Some("nonsense".into())).await.is_err());
+        assert_eq!(
+            page(forward(None, None)).await.unwrap().size,
+            DEFAULT_PAGE_SIZE
+        );
+        assert_eq!(page(forward(Some(100), None)).await.unwrap().size, 100);
+        assert!(page(forward(Some(101), None)).await.is_err());
+        assert!(page(forward(Some(0), None)).await.is_err());
+        assert!(
+            page(forward(Some(10), Some("nonsense".into())))
+                .await
+                .is_err()
+        );
         let cursor = OpaqueCursor(7_i64).encode_cursor();
-        assert_eq!(page(Some(10), Some(cursor)).await.unwrap().after, Some(7));
+        assert_eq!(
+            page(forward(Some(10), Some(cursor.clone())))
+                .await
+                .unwrap()
+                .after,
+            Some(7)
+        );
+        let backward = page(PageArgs {
+            last: Some(5),
+            before: Some(cursor),
+            ..PageArgs::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            (backward.size, backward.before, backward.direction),
+            (5, Some(7), Direction::Backward)
+        );
+        let both = PageArgs {
+            first: Some(1),
+            last: Some(1),
+            ..PageArgs::default()
+        };
+        assert!(page(both).await.is_err());
     }
 }

@@ -31,16 +31,19 @@ pub struct SubscriptionRoot;
 
 type Items = async_graphql::Result<PaymentNode>;
 
+/// Live payment status over WebSocket (`graphql-transport-ws`, or the legacy `graphql-ws`)
+/// on `/graphql`: send `{ Authorization: "Bearer <API key>" }`, or a payment's
+/// `{ clientSecret }`, in `connection_init`.
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// The payment now, then each change of its `status` or `retirementStatus`; completes once
     /// nothing more will change (retired, or failed, cancelled, expired or refunded). Open to
     /// the payment's organization, or to a browser holding its `clientSecret` (sent as
-    /// `{ clientSecret }` in `connection_init`).
+    /// `{ clientSecret }` in `connection_init`). A payment that is neither is `NOT_FOUND`.
     async fn payment_status_changed(
         &self,
         ctx: &Context<'_>,
-        payment_id: ID,
+        #[graphql(desc = "The payment's global ID.")] payment_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Items> + use<>> {
         let id: PaymentId = parse(&payment_id, "paymentId")?;
         let allowed = match ctx.viewer() {
@@ -55,7 +58,8 @@ impl SubscriptionRoot {
         Ok(follower.into_stream().map(|item| item.map_err(Into::into)))
     }
 
-    /// Every change of your organization's payments, as it happens (for dashboards).
+    /// Every change of your organization's payments, as it happens (for dashboards); never
+    /// completes. Needs your API key (`UNAUTHENTICATED`).
     async fn payments_changed(
         &self,
         ctx: &Context<'_>,

@@ -115,6 +115,9 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
 }
 
 async fn serve(mut config: Config) -> Result<(), String> {
+    if let Some(trusted) = &config.security.trusted_documents {
+        crate::http::check_manifest(trusted)?;
+    }
     let db = migrate(&config).await?;
     if config.is_development() {
         seed_development(&db)

@@ -32,6 +32,9 @@ pub struct LimitSettings {
         global = true
     )]
     pub shutdown_grace_secs: u64,
+    /// Operations one batched request (a JSON array) may hold (`BATCH_TOO_LARGE`).
+    #[arg(long, env = "CONTRAIL_MAX_BATCH", default_value_t = HttpLimits::default().max_batch, global = true, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_batch: u32,
     /// Seconds a WebSocket client has to send `connection_init` (then closed with 4408).
     #[arg(long, env = "CONTRAIL_WS_INIT_TIMEOUT_SECS", default_value_t = 10, global = true, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub ws_init_timeout_secs: u64,
@@ -121,6 +124,7 @@ pub struct HttpLimits {
     pub body_timeout: Duration,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    pub max_batch: u32,
     pub ws_init_timeout: Duration,
     pub ws_ping_interval: Duration,
     pub ws_max_subscriptions: u32,
@@ -135,6 +139,7 @@ impl Default for HttpLimits {
             body_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
+            max_batch: 10,
             ws_init_timeout: Duration::from_secs(10),
             ws_ping_interval: Duration::from_secs(15),
             ws_max_subscriptions: 100,
@@ -164,6 +169,7 @@ impl LimitSettings {
             body_timeout: Duration::from_secs(self.body_timeout_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            max_batch: self.max_batch,
             ws_init_timeout: Duration::from_secs(self.ws_init_timeout_secs),
             ws_ping_interval: Duration::from_secs(self.ws_ping_secs),
             ws_max_subscriptions: self.ws_max_subscriptions,

@@ -8,10 +8,12 @@ use clap::{Args, ValueEnum};
 
 use crate::units::FeeBps;
 
+mod documents;
 mod limits;
 mod payments;
 mod security;
 
+pub use documents::{TrustedDocuments, sha256_hex};
 pub use limits::{HttpLimits, LimitSettings, QueryLimits};
 pub use payments::{MailSettings, PaymentSettings, PaymentsConfig, Secret};
 pub use security::{RateLimits, Security, SecuritySettings};

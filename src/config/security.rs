@@ -6,6 +6,8 @@ use std::num::NonZeroU32;
 use clap::Args;
 use ipnet::IpNet;
 
+use super::TrustedDocuments;
+
 #[derive(Debug, Clone, Args)]
 pub struct SecuritySettings {
     /// Browser origins allowed to call the API cross-site (CORS), comma-separated, e.g.
@@ -30,6 +32,10 @@ pub struct SecuritySettings {
     /// How many requests above the sustained rate a burst may hold: this many seconds' worth.
     #[arg(long, env = "CONTRAIL_RATE_LIMIT_BURST_SECS", default_value_t = RateLimits::default().burst_secs, global = true)]
     pub rate_limit_burst_secs: NonZeroU32,
+    /// A trusted-documents manifest (JSON: document id → document). When set, only its
+    /// documents run: for production clients built with persisted documents.
+    #[arg(long, env = "CONTRAIL_TRUSTED_DOCUMENTS", global = true, value_parser = TrustedDocuments::load)]
+    pub trusted_documents: Option<TrustedDocuments>,
 }
 
 /// Requests per second, per instance.
@@ -57,6 +63,7 @@ pub struct Security {
     pub cors_origins: Vec<String>,
     pub trusted_proxies: Vec<IpNet>,
     pub rate_limits: RateLimits,
+    pub trusted_documents: Option<TrustedDocuments>,
 }
 
 impl SecuritySettings {
@@ -69,6 +76,7 @@ impl SecuritySettings {
                 per_address: self.rate_limit_per_address,
                 burst_secs: self.rate_limit_burst_secs,
             },
+            trusted_documents: self.trusted_documents.clone(),
         }
     }
 }

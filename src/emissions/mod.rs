@@ -241,11 +241,19 @@ pub async fn pages_for_aircraft(
     aircraft: &[AircraftId],
     page: Page,
 ) -> Result<Vec<Emission>> {
+    // Counted from the end for a backward page: rows come newest first, as `Page::apply`.
+    let (rank_order, order) = if page.is_backward() {
+        ("DESC", sea_orm::Order::Desc)
+    } else {
+        ("ASC", sea_orm::Order::Asc)
+    };
     let mut ranked = Query::select();
     ranked
         .column(Asterisk)
         .expr_as(
-            Expr::cust("ROW_NUMBER() OVER (PARTITION BY aircraft_id ORDER BY id)"),
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY aircraft_id ORDER BY id {rank_order})"
+            )),
             Alias::new("page_rank"),
         )
         .from(emission::Entity)
@@ -253,11 +261,14 @@ pub async fn pages_for_aircraft(
     if let Some(after) = page.after {
         ranked.and_where(Expr::col(emission::Column::Id).gt(after));
     }
+    if let Some(before) = page.before {
+        ranked.and_where(Expr::col(emission::Column::Id).lt(before));
+    }
     let query = Query::select()
         .column(Asterisk)
         .from_subquery(ranked.to_owned(), Alias::new("ranked"))
         .and_where(Expr::col(Alias::new("page_rank")).lte(page.fetch_limit() as i64))
-        .order_by(emission::Column::Id, sea_orm::Order::Asc)
+        .order_by(emission::Column::Id, order)
         .to_owned();
     let statement = db.get_database_backend().build(&query);
     let rows = emission::Entity::find()

@@ -1,21 +1,23 @@
 //! GraphQL over HTTP and WebSocket on `/graphql`: POST runs any operation, GET runs queries
 //! (or serves GraphiQL to a browser), and a GET with an upgrade opens a WebSocket.
 
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+
 use async_graphql::Data;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
 use async_graphql::parser::types::OperationType;
-use axum::body::Body;
-use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::media::{self, Media};
+use super::request::{Operation, Posted, read_get, read_post};
 use super::{HttpState, idempotency, protection};
 use crate::api::context::Viewer;
 use crate::api::loaders::{DbLoader, Loaders};
 use crate::error::Result;
-use crate::retries::Fingerprint;
 
 impl HttpState {
     /// Resolves the caller from an `Authorization: Bearer …` value.
@@ -58,29 +60,6 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
 }
 
-/// Runs `request` as the caller its headers name.
-async fn execute(
-    state: &HttpState,
-    headers: &HeaderMap,
-    media: Media,
-    request: async_graphql::Request,
-) -> Response {
-    match state.viewer(authorization(headers)).await {
-        Ok(viewer) => execute_as(state, viewer, media, request).await,
-        Err(error) => internal_error(media, &error),
-    }
-}
-
-pub(super) async fn execute_as(
-    state: &HttpState,
-    viewer: Viewer,
-    media: Media,
-    mut request: async_graphql::Request,
-) -> Response {
-    request.data = state.request_data(viewer, true);
-    media.result(state.schema.execute(request).await)
-}
-
 pub(super) fn internal_error(media: Media, error: &crate::error::Error) -> Response {
     tracing::error!(%error, "cannot serve a request");
     media.refusal(
@@ -99,121 +78,86 @@ fn not_acceptable() -> Response {
     )
 }
 
-pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
-    let Some(media) = Media::negotiate(&headers) else {
+pub async fn post(State(state): State<HttpState>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let Some(media) = Media::negotiate(headers) else {
         return not_acceptable();
     };
-    if !media::is_json(&headers) {
+    if !media::is_json(headers) {
         return media.refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "send the request as Content-Type: application/json",
+            &format!("send the request as Content-Type: {}", media::JSON),
         );
     }
-    let (request, fingerprint) = match read_request(&state, media, body).await {
+    let (posted, fingerprint) = match read_post(&state, media, body).await {
         Ok(read) => read,
         Err(response) => return response,
     };
+    // The rate limit counted this request once; a batch counts as its operations.
+    if let Some(more) = NonZeroU32::new(posted.len().saturating_sub(1) as u32)
+        && let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()
+        && let Some(wait) = state.limiter.wait_n(peer.0.ip(), headers, more)
+    {
+        return protection::too_many_requests(media, wait);
+    }
+    let viewer = match state.viewer(authorization(headers)).await {
+        Ok(viewer) => viewer,
+        Err(error) => return internal_error(media, &error),
+    };
+    let run = |viewer| run_posted(&state, viewer, media, posted);
     match headers.get(protection::IDEMPOTENCY_KEY) {
         Some(key) => {
-            let viewer = match state.viewer(authorization(&headers)).await {
-                Ok(viewer) => viewer,
-                Err(error) => return internal_error(media, &error),
-            };
             let once = idempotency::Once {
                 state: &state,
                 media,
                 viewer,
                 fingerprint,
             };
-            once.run(key, request).await
+            once.run(key, run).await
         }
-        None => execute(&state, &headers, media, request).await,
+        None => run(viewer).await,
     }
 }
 
-/// Reads a GraphQL request from a JSON body within the body size and time limits, with the
-/// fingerprint of what it asks (its JSON, keys in order).
-async fn read_request(
-    state: &HttpState,
-    media: Media,
-    body: Body,
-) -> Result<(async_graphql::Request, Fingerprint), Response> {
-    let limits = &state.app.config.http_limits;
-    let read = axum::body::to_bytes(body, limits.max_body_bytes);
-    let bytes = match tokio::time::timeout(limits.body_timeout, read).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(error)) => {
-            let too_large = std::error::Error::source(&error)
-                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-            return Err(if too_large {
-                media.refusal(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PAYLOAD_TOO_LARGE",
-                    &format!("the request body exceeds {} bytes", limits.max_body_bytes),
-                )
-            } else {
-                media.refusal(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    "the request body could not be read",
-                )
-            });
+/// Runs a POST's operations in order, each as if sent alone.
+async fn run_posted(state: &HttpState, viewer: Viewer, media: Media, posted: Posted) -> Response {
+    match posted {
+        Posted::Single(operation) => media.result(state.run(viewer, *operation).await),
+        Posted::Batch(operations) => {
+            let mut responses = Vec::with_capacity(operations.len());
+            for operation in operations {
+                responses.push(state.run(viewer, operation).await);
+            }
+            media.batch(responses)
         }
-        Err(_) => {
-            return Err(media.refusal(
-                StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
-                "the request body did not arrive in time",
-            ));
-        }
-    };
-    let bad = |message: String| {
-        media.refusal(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            &crate::error::shorten_quotes(&message),
-        )
-    };
-    let body: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|error| bad(format!("the body is not JSON: {error}")))?;
-    check_shape(&body).map_err(|message| bad(message.to_owned()))?;
-    let fingerprint = Fingerprint::of(&[("request", &body.to_string())]);
-    let request = serde_json::from_value(body)
-        .map_err(|error| bad(format!("the body is not a GraphQL request: {error}")))?;
-    Ok((request, fingerprint))
+    }
 }
 
-/// The request's parameters have the types the specification gives them.
-fn check_shape(body: &serde_json::Value) -> Result<(), &'static str> {
-    use serde_json::Value;
-    let Value::Object(fields) = body else {
-        return Err("the body must be a JSON object with a `query`");
-    };
-    match fields.get("query") {
-        Some(Value::String(_)) => {}
-        Some(_) => return Err("`query` must be a string"),
-        None => return Err("`query` is required"),
+impl HttpState {
+    /// Runs one operation, after putting in the document it names; a document this server
+    /// cannot run (unknown, or outside the trusted manifest) runs nothing.
+    async fn run(&self, viewer: Viewer, operation: Operation) -> async_graphql::Response {
+        let mut request = operation.request;
+        let trusted = self.app.config.security.trusted_documents.as_ref();
+        let resolved =
+            self.documents
+                .resolve(trusted, &mut request, operation.document_id.as_deref());
+        if let Err(refusal) = resolved {
+            return refusal.response();
+        }
+        self.execute(viewer, request).await
     }
-    if !matches!(
-        fields.get("variables"),
-        None | Some(Value::Null | Value::Object(_))
-    ) {
-        return Err("`variables` must be an object");
+
+    async fn execute(
+        &self,
+        viewer: Viewer,
+        mut request: async_graphql::Request,
+    ) -> async_graphql::Response {
+        request.data = self.request_data(viewer, true);
+        self.schema.execute(request).await
     }
-    if !matches!(
-        fields.get("operationName"),
-        None | Some(Value::Null | Value::String(_))
-    ) {
-        return Err("`operationName` must be a string");
-    }
-    if !matches!(
-        fields.get("extensions"),
-        None | Some(Value::Null | Value::Object(_))
-    ) {
-        return Err("`extensions` must be an object");
-    }
-    Ok(())
 }
 
 /// One path, three uses: a WebSocket upgrade for subscriptions, a query in the URL, or
@@ -241,21 +185,32 @@ pub async fn get(
     let Some(media) = Media::negotiate(&headers) else {
         return not_acceptable();
     };
-    let request = match async_graphql::http::parse_query_string(&query) {
-        Ok(request) => request,
-        Err(error) => {
+    let mut operation = match read_get(&query) {
+        Ok(operation) => operation,
+        Err(why) => {
             return media.refusal(
                 StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
-                &crate::error::shorten_quotes(&error.to_string()),
+                &crate::error::shorten_quotes(&why),
             );
         }
     };
+    // A named document is put in first, so that the checks below see what would run.
+    let trusted = state.app.config.security.trusted_documents.as_ref();
+    let document_id = operation.document_id.take();
+    if let Err(refusal) =
+        state
+            .documents
+            .resolve(trusted, &mut operation.request, document_id.as_deref())
+    {
+        return media.result(refusal.response());
+    }
     // The document is parsed here to refuse mutations: bound it first.
-    if let Err(refusal) = crate::api::guard::scan(&request.query, &state.app.config.query_limits) {
+    let query = &operation.request.query;
+    if let Err(refusal) = crate::api::guard::scan(query, &state.app.config.query_limits) {
         return media.refusal(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
     }
-    if !is_read_only(&request) {
+    if !is_read_only(&operation.request) {
         let mut refusal = media.refusal(
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_REQUEST",
@@ -266,7 +221,11 @@ pub async fn get(
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return refusal;
     }
-    execute(&state, &headers, media, request).await
+    let viewer = match state.viewer(authorization(&headers)).await {
+        Ok(viewer) => viewer,
+        Err(error) => return internal_error(media, &error),
+    };
+    media.result(state.execute(viewer, operation.request).await)
 }
 
 /// Whether a GET request holds only queries (GET must not change anything).

@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::HttpState;
-use super::graphql::{execute_as, internal_error};
+use super::graphql::internal_error;
 use super::media::Media;
 use super::protection::IDEMPOTENT_REPLAYED;
 use crate::api::context::Viewer;
@@ -35,7 +35,12 @@ pub(super) struct Once<'a> {
 }
 
 impl Once<'_> {
-    pub async fn run(self, key: &HeaderValue, request: async_graphql::Request) -> Response {
+    /// Runs `execute` as the viewer once for this key, or answers what it answered before.
+    pub async fn run<Execute, Running>(self, key: &HeaderValue, execute: Execute) -> Response
+    where
+        Execute: FnOnce(Viewer) -> Running,
+        Running: Future<Output = Response>,
+    {
         let media = self.media;
         let key = match key.to_str().map_err(|_| "must be visible ASCII characters") {
             Ok(key) => IdempotencyKey::parse(key),
@@ -54,7 +59,7 @@ impl Once<'_> {
         // Keys are kept per organization; without one there is nothing to keep them under
         // (and nothing a retry could change).
         let Viewer::Organization(organization) = self.viewer else {
-            return execute_as(self.state, self.viewer, media, request).await;
+            return execute(self.viewer).await;
         };
         let db = &self.state.app.db;
         // A request still marked running after it would have timed out died with its instance.
@@ -80,7 +85,7 @@ impl Once<'_> {
         };
         match claim {
             Claim::Run(id) => {
-                let response = execute_as(self.state, self.viewer, media, request).await;
+                let response = execute(self.viewer).await;
                 let (parts, body) = response.into_parts();
                 let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
                     return media.refusal(

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
-const JSON: &str = "application/json";
+pub const JSON: &str = "application/json";
 
 /// How a response is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,29 @@ impl Media {
     }
 
     /// A GraphQL result, its status chosen by the media type.
-    pub fn result(self, response: async_graphql::Response) -> Response {
+    pub fn result(self, mut response: async_graphql::Response) -> Response {
+        let headers = std::mem::take(&mut response.http_headers);
+        let (status, body) = self.body(response);
+        let mut http = (status, Json(body)).into_response();
+        http.headers_mut().extend(headers);
+        http.headers_mut()
+            .insert(header::CONTENT_TYPE, self.content_type());
+        http
+    }
+
+    /// The results of a batch, in its order: the batch itself ran, so it is a 200.
+    pub fn batch(self, responses: Vec<async_graphql::Response>) -> Response {
+        let bodies: Vec<Value> = responses
+            .into_iter()
+            .map(|response| self.body(response).1)
+            .collect();
+        let mut http = Json(bodies).into_response();
+        http.headers_mut()
+            .insert(header::CONTENT_TYPE, self.content_type());
+        http
+    }
+
+    fn body(self, response: async_graphql::Response) -> (StatusCode, Value) {
         let request_error = response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
             && response.errors.iter().all(|error| error.path.is_empty());
@@ -76,11 +98,7 @@ impl Media {
         } else {
             StatusCode::OK
         };
-        let mut http = (status, Json(body)).into_response();
-        http.headers_mut().extend(response.http_headers);
-        http.headers_mut()
-            .insert(header::CONTENT_TYPE, self.content_type());
-        http
+        (status, body)
     }
 
     /// A request refused before it ran: `status` with a coded error and no `data`.

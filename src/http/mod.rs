@@ -3,17 +3,22 @@
 
 mod certificate_page;
 mod checkout_pages;
+mod documents;
 mod graphiql;
 mod graphql;
 mod idempotency;
 mod media;
 mod protection;
+mod request;
 pub mod server;
 mod sockets;
 mod webhooks;
 mod websocket;
 
+pub use documents::check_manifest;
 pub use sockets::OpenSockets;
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -34,11 +39,16 @@ pub struct HttpState {
     pub app: App,
     pub schema: ContrailSchema,
     pub sockets: OpenSockets,
+    limiter: protection::RateLimiter,
+    /// Apollo's automatic persisted queries, on this instance.
+    documents: Arc<documents::PersistedQueries>,
 }
 
 pub fn router(app: App, sockets: OpenSockets) -> Router {
     let state = HttpState {
         schema: crate::api::build(&app),
+        limiter: protection::RateLimiter::new(&app.config.security),
+        documents: Arc::default(),
         app,
         sockets,
     };
@@ -47,7 +57,6 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
         .stripe_double
         .as_ref()
         .map(|double| double.router());
-    let limiter = protection::RateLimiter::new(&state.app.config.security);
     let cors = protection::cors(&state.app.config.security);
     // What clients call, each held to the rate limits.
     let limited = Router::new()
@@ -58,7 +67,7 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
         .route("/assets/thanks.js", get(checkout_pages::script))
         .route("/checkout/cancel/{public_id}", get(checkout_pages::cancel))
         .route_layer(middleware::from_fn_with_state(
-            limiter,
+            state.limiter.clone(),
             protection::limit_rate,
         ));
     // Stripe's deliveries and the orchestrator's probes are not clients to slow down.

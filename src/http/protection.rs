@@ -2,6 +2,7 @@
 //! configured origins, and rate limits per API key and per client address.
 
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::{DefaultKeyedRateLimiter, InsufficientCapacity, NotUntil, Quota};
 use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -76,6 +77,8 @@ pub struct RateLimiter {
     per_key: Arc<DefaultKeyedRateLimiter<[u8; 32]>>,
     per_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     trusted_proxies: Arc<[IpNet]>,
+    /// How long an emptied burst takes to fill again.
+    refill: Duration,
 }
 
 impl RateLimiter {
@@ -92,6 +95,7 @@ impl RateLimiter {
             per_key: Arc::new(governor::RateLimiter::keyed(quota(per_key))),
             per_address: Arc::new(governor::RateLimiter::keyed(quota(per_address))),
             trusted_proxies: security.trusted_proxies.clone().into(),
+            refill: Duration::from_secs(burst_secs.get().into()),
         };
         // Forget clients that went quiet, so the tables stay as small as the active set.
         let forgetting = limiter.clone();
@@ -130,19 +134,28 @@ impl RateLimiter {
             .unwrap_or(peer)
     }
 
-    /// How long the caller must wait, if it is over a limit.
-    fn wait(&self, peer: IpAddr, headers: &HeaderMap) -> Option<Duration> {
+    /// How long the caller must wait, if `requests` more are over a limit.
+    pub fn wait_n(
+        &self,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        requests: NonZeroU32,
+    ) -> Option<Duration> {
         let now = DefaultClock::default().now();
-        if let Err(not_until) = self.per_address.check_key(&self.client(peer, headers)) {
-            return Some(not_until.wait_time_from(now));
+        // More than a burst can never pass: wait as long as a full burst takes to refill.
+        let wait = |checked: Result<Result<(), NotUntil<_>>, InsufficientCapacity>| match checked {
+            Ok(Ok(())) => None,
+            Ok(Err(not_until)) => Some(not_until.wait_time_from(now)),
+            Err(_) => Some(self.refill),
+        };
+        let address = self.client(peer, headers);
+        if let Some(wait) = wait(self.per_address.check_key_n(&address, requests)) {
+            return Some(wait);
         }
         let key = headers.get(header::AUTHORIZATION)?;
         // The key's digest, so secrets are not kept in the table.
         let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-        self.per_key
-            .check_key(&digest)
-            .err()
-            .map(|not_until| not_until.wait_time_from(now))
+        wait(self.per_key.check_key_n(&digest, requests))
     }
 }
 
@@ -156,12 +169,17 @@ pub async fn limit_rate(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
-    let wait = peer.and_then(|peer| limiter.wait(peer, request.headers()));
+    let wait = peer.and_then(|peer| limiter.wait_n(peer, request.headers(), NonZeroU32::MIN));
     let Some(wait) = wait else {
         return next.run(request).await;
     };
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let media = Media::negotiate(request.headers()).unwrap_or(Media::Json);
+    too_many_requests(media, wait)
+}
+
+/// 429 with `Retry-After` and the code `RATE_LIMITED`.
+pub fn too_many_requests(media: Media, wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut response = media.refusal(
         StatusCode::TOO_MANY_REQUESTS,
         "RATE_LIMITED",

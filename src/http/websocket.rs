@@ -234,14 +234,27 @@ impl Session {
         if !allowed.contains(&kind) {
             return Step::Close(self.invalid("unknown message type"));
         }
+        // Not a field of the request async-graphql reads: taken before it is dropped.
+        let document_id = value
+            .pointer("/payload/documentId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let Ok(message) = serde_json::from_value::<ClientMessage>(value) else {
             return Step::Close(self.invalid("malformed message"));
         };
         match message {
             ClientMessage::ConnectionInit { payload } => self.initialise(payload).await,
-            ClientMessage::Start { id, payload } => {
+            ClientMessage::Start { id, mut payload } => {
                 if !self.initialised {
                     return Step::Close(Close::UNAUTHORIZED);
+                }
+                let trusted = self.state.app.config.security.trusted_documents.as_ref();
+                let resolved =
+                    self.state
+                        .documents
+                        .resolve(trusted, &mut payload, document_id.as_deref());
+                if let Err(refusal) = resolved {
+                    return Step::Reply(self.refusal(&id, refusal.code(), refusal.message()));
                 }
                 if self.active.contains(&id) {
                     if self.exact() {

@@ -181,6 +181,44 @@ fn bad_configuration_stops_start_up_naming_the_setting() {
 }
 
 #[test]
+fn a_malformed_trusted_documents_manifest_stops_start_up() {
+    let dir = std::env::temp_dir().join(format!("contrail_manifest_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("manifest.json");
+    let start = |manifest_text: &str| {
+        std::fs::write(&manifest, manifest_text).unwrap();
+        let mut server = Command::new(env!("CARGO_BIN_EXE_contrail"))
+            .env_clear()
+            .env("CONTRAIL_TRUSTED_DOCUMENTS", &manifest)
+            .env("CONTRAIL_LISTEN", "127.0.0.1:0")
+            .current_dir(&dir)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while server.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                server.kill().unwrap();
+                panic!("the server started with the manifest {manifest_text}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let output = server.wait_with_output().unwrap();
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = start(r#"{ "q1": "{ fleet(first: 1) { totalCount }" }"#);
+    assert!(stderr.contains("\"q1\" does not parse"), "{stderr}");
+    let stderr = start(r#"["{ fleet(first: 1) { totalCount } }"]"#);
+    assert!(
+        stderr.contains("--trusted-documents") && stderr.contains("JSON object"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn schema_command_prints_the_sdl() {
     let output = Command::new(env!("CARGO_BIN_EXE_contrail"))
         .env_clear()

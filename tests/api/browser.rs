@@ -18,15 +18,20 @@ use crate::payments::support::{
 };
 
 /// A Node script's run, its stdout read line by line.
-struct Script {
+pub(crate) struct Script {
     child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl Script {
     fn start(name: &str, args: &[&str]) -> Script {
+        Script::start_in("tests/node", name, args)
+    }
+
+    /// Runs `name` of the npm package in `directory` (e.g. `tests/clients`) with `args`.
+    pub(crate) fn start_in(directory: &str, name: &str, args: &[&str]) -> Script {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/node")
+            .join(directory)
             .join(name);
         let mut child = Command::new("node")
             .arg(path)
@@ -34,9 +39,11 @@ impl Script {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect(
-                "node runs (BROWSER_TESTS is set: install Node, then `npm ci --prefix tests/node`)",
-            );
+            .unwrap_or_else(|error| {
+                panic!(
+                    "node runs {name} (BROWSER_TESTS is set: install Node, then `npm ci --prefix {directory}`): {error}"
+                )
+            });
         let stdout = child.stdout.take().unwrap();
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -49,6 +56,14 @@ impl Script {
 
     /// The next line, without blocking the server running on this test's runtime.
     async fn line(&mut self) -> String {
+        self.next_line()
+            .await
+            .expect("the script printed a line before it ended")
+    }
+
+    /// The next line, or `None` once the script closed its output; panics if it printed nothing
+    /// for a minute.
+    pub(crate) async fn next_line(&mut self) -> Option<String> {
         let lines = std::mem::replace(&mut self.lines, mpsc::channel().1);
         let (line, lines) = tokio::task::spawn_blocking(move || {
             let line = lines.recv_timeout(Duration::from_secs(60));
@@ -57,10 +72,16 @@ impl Script {
         .await
         .unwrap();
         self.lines = lines;
-        line.expect("the script printed a line in time")
+        match line {
+            Ok(line) => Some(line),
+            Err(mpsc::RecvTimeoutError::Disconnected) => None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the script printed no line for a minute")
+            }
+        }
     }
 
-    async fn succeeded(mut self) -> bool {
+    pub(crate) async fn succeeded(mut self) -> bool {
         tokio::task::spawn_blocking(move || self.child.wait().unwrap().success())
             .await
             .unwrap()

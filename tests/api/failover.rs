@@ -309,7 +309,7 @@ async fn default_listing(clerk: &mut Clerk) -> String {
         .to_owned()
 }
 
-/// Two instances, eight clients for 16 s; one instance is killed with SIGKILL at 5 s, in the
+/// Two instances, eight clients for 16 s; one instance is killed with SIGKILL after 4 s, in the
 /// middle of a backlog of retirements, and restarted at 10 s. Everything acknowledged exists
 /// exactly once, the ledger balances, and the retirements the dead instance had claimed are
 /// taken over.
@@ -333,12 +333,19 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
         .collect();
     // A backlog of retirements falls due at once (as when a registry outage ends): both
     // instances work through it, a batch of claims at a time, when the kill comes.
-    tokio::time::sleep_until((started + Duration::from_millis(4_700)).into()).await;
+    tokio::time::sleep_until((started + Duration::from_secs(4)).into()).await;
     pair.db
         .execute_unprepared("UPDATE provisions SET retire_after = NOW() WHERE status = 'CONFIRMED'")
         .await
         .unwrap();
-    tokio::time::sleep_until((started + Duration::from_secs(5)).into()).await;
+    // The kill comes once the instances are into the backlog (a busy machine may take a while
+    // to start), with time for both to hold claims.
+    let claimed = "SELECT COUNT(*) FROM provisions WHERE status = 'CONFIRMED' \
+                   AND retirement_claimed_at IS NOT NULL";
+    while count(&pair.db, claimed).await == 0 && started.elapsed() < Duration::from_secs(8) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     pair.servers[0].take().unwrap().kill();
     let killed_at = Utc::now();
     let killed = Instant::now();

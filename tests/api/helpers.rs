@@ -264,8 +264,18 @@ impl TestApp {
     /// Starts another server instance on this app's database, as after a restart or behind a
     /// load balancer; it stops when the result is dropped.
     pub async fn start_another_instance(&self) -> Instance {
+        self.start_another_instance_with(|_| {}).await
+    }
+
+    /// [`TestApp::start_another_instance`], its configuration first changed by `configure`
+    /// (e.g. a production instance that runs trusted documents only).
+    pub async fn start_another_instance_with(
+        &self,
+        configure: impl FnOnce(&mut Config),
+    ) -> Instance {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut config = (*self.app.config).clone();
+        configure(&mut config);
         config.listen = listener.local_addr().unwrap();
         let address = format!("http://{}", config.listen);
         let app = App::builder(self.db.clone(), config)

@@ -96,3 +96,39 @@ async fn invoice_totals_match_to_the_cent(app: TestApp) {
         );
     }
 }
+
+/// An invoice has an identity a normalised cache can keep: a global ID `node` answers, for its
+/// organization only.
+#[tokio::test]
+async fn an_invoice_is_a_node_of_its_organization() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    provision(
+        &app,
+        json!({ "quantityTonnes": "1", "beneficiaryName": "Invoice" }),
+    )
+    .await;
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let invoice = app
+        .ok(
+            "query($month: String!) { invoice(month: $month) { id month totalTonnes } }",
+            json!({ "month": month }),
+        )
+        .await["invoice"]
+        .clone();
+    let node = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { id ... on Invoice { month totalTonnes } } }",
+            json!({ "id": invoice["id"] }),
+        )
+        .await["node"]
+        .clone();
+    assert_eq!(node, invoice);
+    let other = app
+        .graphql_as(
+            Some(&app.key_b),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": invoice["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&other).0, "NOT_FOUND", "{other}");
+}

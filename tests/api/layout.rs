@@ -90,8 +90,16 @@ fn every_module_has_a_layer() {
     let named: Vec<String> = DOMAINS
         .iter()
         .map(|(domain, _)| (*domain).to_owned())
-        .chain(SHARED.iter().map(|path| path.trim_end_matches(".rs").to_owned()))
-        .chain(UPPER.iter().map(|upper| upper.trim_start_matches("crate::").to_owned()))
+        .chain(
+            SHARED
+                .iter()
+                .map(|path| path.trim_end_matches(".rs").to_owned()),
+        )
+        .chain(
+            UPPER
+                .iter()
+                .map(|upper| upper.trim_start_matches("crate::").to_owned()),
+        )
         .collect();
     let unplaced: Vec<String> = std::fs::read_dir(src())
         .unwrap()

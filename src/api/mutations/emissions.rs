@@ -14,46 +14,61 @@ use crate::fuel::{SafBlend, SafBlendError};
 use crate::retries::ExternalReference;
 use crate::units::DurationMinutes;
 
+/// A flight to estimate.
 #[derive(InputObject)]
 pub struct EstimateEmissionInput {
+    /// Tail number of an active aircraft of your fleet.
     pub tail_number: String,
     /// Block time, whole minutes (1 to 2880).
     pub duration_minutes: i32,
     /// Defaults to the aircraft's fuel.
     pub fuel_type: Option<FuelType>,
-    /// Share of neat SAF by mass, 0 to 50 (default 0).
+    /// Share of neat SAF by mass, percent, 0 to 50 with at most 2 decimals (default 0).
     pub saf_blend_percent: Option<Decimal>,
     /// Required when `safBlendPercent` is above 0.
     pub saf_pathway: Option<SafPathway>,
 }
 
+/// A flight that happened: an estimate's (`estimateId`), or its data (`tailNumber`,
+/// `durationMinutes` and optionally fuel and SAF), not both.
 #[derive(InputObject)]
 pub struct CreateEmissionInput {
     /// Record an estimate's flight; or give the flight's data below instead.
     pub estimate_id: Option<ID>,
+    /// Tail number of an active aircraft of your fleet (required without `estimateId`).
     pub tail_number: Option<String>,
+    /// Block time, whole minutes, 1 to 2880 (required without `estimateId`).
     pub duration_minutes: Option<i32>,
+    /// Defaults to the aircraft's fuel.
     pub fuel_type: Option<FuelType>,
+    /// Share of neat SAF by mass, percent, 0 to 50 with at most 2 decimals (default 0).
     pub saf_blend_percent: Option<Decimal>,
+    /// Required when `safBlendPercent` is above 0.
     pub saf_pathway: Option<SafPathway>,
+    /// Departure time.
     pub departed_at: Option<DateTime<Utc>>,
-    /// IATA or ICAO code of the departure airport.
+    /// IATA (3 characters) or ICAO (4) code of the departure airport.
     pub origin: Option<String>,
-    /// IATA or ICAO code of the arrival airport.
+    /// IATA (3 characters) or ICAO (4) code of the arrival airport.
     pub destination: Option<String>,
-    /// Your own identifier of the flight, unique in your organization: the same request sent
-    /// again answers the emission it recorded (`replayed: true`); another request with the
-    /// same reference is a `CONFLICT` naming it in `extensions.existingId`.
+    /// Your own identifier of the flight (at most 200 characters, one line), unique in your
+    /// organization: the same request sent again answers the emission it recorded
+    /// (`replayed: true`); another request with the same reference is a `CONFLICT` naming it
+    /// in `extensions.existingId`.
     pub external_reference: Option<String>,
 }
 
+/// The result of `estimateEmission`.
 #[derive(SimpleObject)]
 pub struct EstimateEmissionPayload {
+    /// The estimate, with its offset prices.
     pub estimate: EmissionEstimateNode,
 }
 
+/// The result of `createEmission`.
 #[derive(SimpleObject)]
 pub struct CreateEmissionPayload {
+    /// The recorded emission.
     pub emission: EmissionNode,
     /// True when this request was made before with the same `externalReference`: the
     /// emission is the one it recorded, and nothing was written now.
@@ -140,11 +155,13 @@ pub struct EmissionsMutation;
 
 #[Object]
 impl EmissionsMutation {
-    /// Estimates a flight's CO2 and prices offsetting it, without recording anything.
+    /// Estimates a flight's CO2 and prices offsetting it at the default listing, recording no
+    /// emission. Errors: `UNAUTHENTICATED`; `BAD_USER_INPUT`; `NOT_FOUND` (no active aircraft
+    /// with this tail number); `INSUFFICIENT_SUPPLY` (no listing to price offsets).
     async fn estimate_emission(
         &self,
         ctx: &Context<'_>,
-        input: EstimateEmissionInput,
+        #[graphql(desc = "The flight to estimate.")] input: EstimateEmissionInput,
     ) -> ApiResult<EstimateEmissionPayload> {
         let organization = ctx.organization()?;
         let flight = flight(
@@ -160,11 +177,14 @@ impl EmissionsMutation {
         })
     }
 
-    /// Records a flight that happened, from an estimate or from its data.
+    /// Records a flight that happened, from an estimate or from its data. Errors:
+    /// `UNAUTHENTICATED`; `BAD_USER_INPUT`; `NOT_FOUND` (the estimate, or no active aircraft
+    /// with this tail number); `QUOTE_EXPIRED` (the estimate expired); `CONFLICT` (the
+    /// estimate is already recorded, or `externalReference` names another request's emission).
     async fn create_emission(
         &self,
         ctx: &Context<'_>,
-        input: CreateEmissionInput,
+        #[graphql(desc = "The flight to record.")] input: CreateEmissionInput,
     ) -> ApiResult<CreateEmissionPayload> {
         let organization = ctx.organization()?;
         let (source, details) = input.parse()?;

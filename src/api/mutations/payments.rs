@@ -15,37 +15,47 @@ use crate::provisions::{BeneficiaryName, RetirementMessage};
 use crate::retries::ExternalReference;
 use crate::units::{Grams, Percentage};
 
+/// What to price.
 #[derive(InputObject)]
 pub struct CreateQuoteInput {
     /// The listing whose credits to price (`Listing.id`).
     pub asset_price_source_id: ID,
-    /// Tonnes (at most 6 decimals).
+    /// Tonnes, above 0 with at most 6 decimals, at least the listing's `minFillTonnes`.
     pub quantity_tonnes: Decimal,
 }
 
+/// The result of `createQuote`.
 #[derive(SimpleObject)]
 pub struct CreateQuotePayload {
+    /// The quote, its price held until `expiresAt`.
     pub quote: QuoteNode,
 }
 
 /// Printed on the certificate.
 #[derive(InputObject)]
 pub struct CheckoutMetadataInput {
+    /// On whose behalf the credits are retired: one line, 1 to 200 characters.
     pub beneficiary_name: String,
+    /// At most 1000 characters, line breaks allowed.
     pub retirement_message: Option<String>,
 }
 
+/// A hosted checkout for credits: from a quote (`quoteId`), or from a listing and a quantity
+/// (`assetPriceSourceId` and `quantityTonnes`), not both.
 #[derive(InputObject)]
 pub struct CreateCheckoutInput {
     /// The listing to buy from, with `quantityTonnes`; or give `quoteId` instead.
     pub asset_price_source_id: Option<ID>,
+    /// Tonnes, above 0 with at most 6 decimals (required with `assetPriceSourceId`).
     pub quantity_tonnes: Option<Decimal>,
     /// A quote whose price the checkout charges (used once).
     pub quote_id: Option<ID>,
+    /// The beneficiary and message printed on the certificate.
     pub metadata: CheckoutMetadataInput,
-    /// After paying, the customer goes to this URL followed by `/` and the payment id.
+    /// After paying, the customer goes to this URL followed by `/` and the payment id
+    /// (absolute `http` or `https` URL, at most 2000 characters).
     pub success_url: String,
-    /// Where a customer who gives up goes.
+    /// Where a customer who gives up goes (absolute `http` or `https` URL).
     pub cancel_url: String,
     /// Prefills the checkout's e-mail field; the verification e-mail goes to the address the
     /// customer confirms there.
@@ -56,43 +66,53 @@ pub struct CreateCheckoutInput {
     pub external_reference: Option<String>,
 }
 
+/// The result of `createCheckout`.
 #[derive(SimpleObject)]
 pub struct CreateCheckoutPayload {
     /// The hosted checkout page to send the customer to.
     pub url: String,
+    /// The payment, `PENDING` until the customer pays.
     pub payment: PaymentNode,
     /// True when this request was made before with the same `externalReference`: the checkout
     /// is the one it opened, and nothing was written now.
     pub replayed: bool,
 }
 
+/// A hosted checkout that offsets a share of emissions.
 #[derive(InputObject)]
 pub struct CreateProvisionCheckoutInput {
-    /// The emissions to offset (linked to the provision).
+    /// 1 to 100 of your emissions to offset (linked to the provision).
     pub emission_ids: Vec<ID>,
-    /// 1 to 300.
+    /// Whole percent of their net CO2, 1 to 300.
     pub offset_percentage: i32,
-    /// Defaults to the default listing.
+    /// The listing to buy from (`Listing.id`); the default listing when null.
     pub listing_id: Option<ID>,
-    /// Where the customer goes after the checkout; the server's thank-you page when absent.
+    /// Where the customer goes after the checkout (absolute `http` or `https` URL); the
+    /// server's thank-you page when absent.
     pub redirect_url: Option<String>,
+    /// Prefills the checkout's e-mail field; the verification e-mail goes to the address the
+    /// customer confirms there.
     pub customer_email: Option<String>,
     /// Printed on the certificate; defaults to your organization's name.
     pub beneficiary_name: Option<String>,
+    /// Printed on the certificate: at most 1000 characters, line breaks allowed.
     pub retirement_message: Option<String>,
     /// Your own reference, unique in your organization: the same request sent again answers
     /// this checkout (`replayed: true`); another request with it is a `CONFLICT`.
     pub external_reference: Option<String>,
 }
 
+/// The result of `createProvisionCheckout`.
 #[derive(SimpleObject)]
 pub struct CreateProvisionCheckoutPayload {
     /// The hosted checkout page to send the customer to.
     pub checkout_url: String,
     /// Waits in `PENDING_PAYMENT`, its credits held, until the payment's outcome is known.
     pub provision: ProvisionNode,
+    /// The payment, `PENDING` until the customer pays.
     pub payment: PaymentNode,
-    /// True when this request was made before with the same `externalReference`.
+    /// True when this request was made before with the same `externalReference`: the
+    /// checkout is the one it opened, and nothing was written now.
     pub replayed: bool,
 }
 
@@ -171,11 +191,13 @@ pub struct PaymentsMutation;
 #[Object]
 impl PaymentsMutation {
     /// Prices a quantity of a listing's credits and holds the price for a while (see
-    /// `expiresAt`); a checkout may then use it once.
+    /// `expiresAt`); a checkout may then use it once. The supply is checked, not held.
+    /// Errors: `UNAUTHENTICATED`; `BAD_USER_INPUT`; `NOT_FOUND` (the listing);
+    /// `INSUFFICIENT_SUPPLY`.
     async fn create_quote(
         &self,
         ctx: &Context<'_>,
-        input: CreateQuoteInput,
+        #[graphql(desc = "The listing and quantity to price.")] input: CreateQuoteInput,
     ) -> ApiResult<CreateQuotePayload> {
         let organization = ctx.organization()?;
         let listing = parse(&input.asset_price_source_id, "assetPriceSourceId")?;
@@ -197,10 +219,14 @@ impl PaymentsMutation {
 
     /// Opens a hosted checkout for credits, from a quote or a listing and quantity. The credits
     /// are held until the checkout expires; once paid they are retired on behalf of the
-    /// beneficiary and the customer goes to `successUrl/{paymentId}`.
+    /// beneficiary and the customer goes to `successUrl/{paymentId}`. Errors:
+    /// `UNAUTHENTICATED`; `BAD_USER_INPUT`; `NOT_FOUND` (the quote or listing);
+    /// `QUOTE_EXPIRED`; `CONFLICT` (the quote was used, or `externalReference` names another
+    /// request's checkout); `INSUFFICIENT_SUPPLY`; `PAYMENT_PROVIDER_ERROR` (nothing kept).
     async fn create_checkout(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to sell, for whom, and where the customer goes afterwards.")]
         input: CreateCheckoutInput,
     ) -> ApiResult<CreateCheckoutPayload> {
         let organization = ctx.organization()?;
@@ -217,10 +243,14 @@ impl PaymentsMutation {
 
     /// Opens a hosted checkout that offsets emissions: a provision sized as a share of their
     /// net CO2 waits in `PENDING_PAYMENT`, linked to them, its credits held; once paid it is
-    /// confirmed and retired, and the customer receives a verification e-mail.
+    /// confirmed and retired, and the customer receives a verification e-mail. Errors:
+    /// `UNAUTHENTICATED`; `BAD_USER_INPUT`; `NOT_FOUND` (an emission or the listing);
+    /// `INSUFFICIENT_SUPPLY`; `CONFLICT` (`externalReference` names another request's
+    /// checkout); `PAYMENT_PROVIDER_ERROR` (nothing kept).
     async fn create_provision_checkout(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The emissions, the share to offset, and the customer's details.")]
         input: CreateProvisionCheckoutInput,
     ) -> ApiResult<CreateProvisionCheckoutPayload> {
         let organization = ctx.organization()?;

@@ -13,18 +13,23 @@ use crate::provisions::{BeneficiaryName, RetirementMessage, linking};
 use crate::retries::ExternalReference;
 use crate::units::{Grams, Percentage};
 
+/// Credits to provision: a quantity (`quantityTonnes`), or a share of emissions
+/// (`emissionIds` and `offsetPercentage`), not both.
 #[derive(InputObject)]
 pub struct CreateProvisionInput {
-    /// Tonnes to provision (at most 6 decimals); or give `emissionIds` and `offsetPercentage`.
+    /// Tonnes to provision, above 0 with at most 6 decimals (whole grams); or give
+    /// `emissionIds` and `offsetPercentage`.
     pub quantity_tonnes: Option<Decimal>,
-    /// Emissions to offset and link; the quantity is their net CO2 × `offsetPercentage` / 100.
+    /// 1 to 100 of your emissions to offset and link; the quantity is their net CO2 ×
+    /// `offsetPercentage` / 100, rounded to the gram.
     pub emission_ids: Option<Vec<ID>>,
-    /// 1 to 300.
+    /// Whole percent, 1 to 300 (required with `emissionIds`).
     pub offset_percentage: Option<i32>,
-    /// Defaults to the default listing.
+    /// The listing to buy from (`Listing.id`); the default listing when null.
     pub listing_id: Option<ID>,
-    /// Printed on the certificate.
+    /// Printed on the certificate: one line, 1 to 200 characters.
     pub beneficiary_name: String,
+    /// Printed on the certificate: at most 1000 characters, line breaks allowed.
     pub retirement_message: Option<String>,
     /// Your own reference (a booking number), unique in your organization: the same request
     /// sent again answers the provision it made (`replayed: true`); another request with the
@@ -96,8 +101,10 @@ impl CreateProvisionInput {
     }
 }
 
+/// The result of `createProvision`.
 #[derive(SimpleObject)]
 pub struct CreateProvisionPayload {
+    /// The provision, `CONFIRMED` (or already `RETIRED`).
     pub provision: ProvisionNode,
     /// The certificate page to share with the customer.
     pub certificate_url: String,
@@ -106,25 +113,35 @@ pub struct CreateProvisionPayload {
     pub replayed: bool,
 }
 
+/// Emissions to link to a provision.
 #[derive(InputObject)]
 pub struct LinkEmissionsToProvisionInput {
+    /// The provision's global ID.
     pub provision_id: ID,
+    /// 1 to 100 of your emissions.
     pub emission_ids: Vec<ID>,
 }
 
+/// The emission to unlink from a provision.
 #[derive(InputObject)]
 pub struct UnlinkEmissionFromProvisionInput {
+    /// The provision's global ID.
     pub provision_id: ID,
+    /// The emission's global ID.
     pub emission_id: ID,
 }
 
+/// The provision to cancel.
 #[derive(InputObject)]
 pub struct CancelProvisionInput {
+    /// The provision's global ID.
     pub provision_id: ID,
 }
 
+/// The result of a change to a provision.
 #[derive(SimpleObject)]
 pub struct ProvisionPayload {
+    /// The provision as it is now.
     pub provision: ProvisionNode,
 }
 
@@ -139,10 +156,14 @@ pub struct ProvisionsMutation;
 impl ProvisionsMutation {
     /// Provisions credits paid through your own checkout and billed on your monthly invoice:
     /// allocated at once, then retired; the certificate link can be shared with the customer.
+    /// Errors: `UNAUTHENTICATED`; `BAD_USER_INPUT` (also below the listing's `minFillTonnes`,
+    /// or emissions without net CO2); `NOT_FOUND` (an emission or the listing);
+    /// `INSUFFICIENT_SUPPLY`; `CONFLICT` (`externalReference` names another request's
+    /// provision).
     async fn create_provision(
         &self,
         ctx: &Context<'_>,
-        input: CreateProvisionInput,
+        #[graphql(desc = "What to provision and for whom.")] input: CreateProvisionInput,
     ) -> ApiResult<CreateProvisionPayload> {
         let organization = ctx.organization()?;
         let (new, reference) = input.parse()?;
@@ -164,11 +185,13 @@ impl ProvisionsMutation {
 
     /// Links emissions to a provision: all or none; linking twice changes nothing. A retired
     /// provision's certificate is issued, so its flights are final: linking another emission
-    /// to it is a `CONFLICT`.
+    /// to it is a `CONFLICT`. Errors: `UNAUTHENTICATED`; `BAD_USER_INPUT`; `NOT_FOUND` (the
+    /// provision or an emission); `CONFLICT` (also a cancelled, expired or failed provision).
     #[graphql(name = "linkEmissionsToProvision")]
     async fn link_emissions_to_provision(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The provision and the emissions to link.")]
         input: LinkEmissionsToProvisionInput,
     ) -> ApiResult<ProvisionPayload> {
         let organization = ctx.organization()?;
@@ -181,10 +204,12 @@ impl ProvisionsMutation {
     }
 
     /// Unlinks an emission from a provision that is not retired (a retired provision's flights
-    /// are final: `CONFLICT`).
+    /// are final: `CONFLICT`). Errors: `UNAUTHENTICATED`; `BAD_USER_INPUT`; `NOT_FOUND` (the
+    /// provision or the emission); `CONFLICT`.
     async fn unlink_emission_from_provision(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The provision and the emission to unlink.")]
         input: UnlinkEmissionFromProvisionInput,
     ) -> ApiResult<ProvisionPayload> {
         let organization = ctx.organization()?;
@@ -197,11 +222,12 @@ impl ProvisionsMutation {
     }
 
     /// Cancels a provision whose credits are not yet retired: they return to supply and the
-    /// certificate is void. A retired provision cannot be cancelled (`CONFLICT`).
+    /// certificate is void; cancelling twice changes nothing. Errors: `UNAUTHENTICATED`;
+    /// `BAD_USER_INPUT`; `NOT_FOUND`; `CONFLICT` (retired or being retired, expired or failed).
     async fn cancel_provision(
         &self,
         ctx: &Context<'_>,
-        input: CancelProvisionInput,
+        #[graphql(desc = "The provision to cancel.")] input: CancelProvisionInput,
     ) -> ApiResult<ProvisionPayload> {
         let organization = ctx.organization()?;
         let id = provision_id(&input.provision_id)?;

@@ -11,12 +11,17 @@ pub struct CatalogQuery;
 
 #[Object]
 impl CatalogQuery {
-    /// Aircraft types Contrail can estimate, optionally by category or matching `search` in
-    /// code, manufacturer or name. Public.
+    /// Aircraft types Contrail can estimate, ordered by code, optionally by category or
+    /// matching `search` in code, manufacturer or name. Public.
     async fn aircraft_models(
         &self,
         ctx: &Context<'_>,
-        category: Option<AircraftCategory>,
+        #[graphql(desc = "Only types of this category; all when null.")] category: Option<
+            AircraftCategory,
+        >,
+        #[graphql(
+            desc = "Case-insensitive text found in the code, manufacturer or name (at most 100 characters); all when null or blank."
+        )]
         search: Option<String>,
     ) -> ApiResult<Vec<AircraftModelNode>> {
         let search = search

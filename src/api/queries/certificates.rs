@@ -10,10 +10,12 @@ pub struct CertificatesQuery;
 
 #[Object]
 impl CertificatesQuery {
-    /// A certificate by its public id. Public.
+    /// A certificate by its public id; `NOT_FOUND` when there is none. Public: only the
+    /// organization that owns it sees its `provision`.
     async fn certificate(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The certificate's `publicId` (the last segment of its page's URL).")]
         public_id: String,
     ) -> ApiResult<Option<CertificateNode>> {
         let public_id = inputs::text(&public_id, 100, "publicId")?;

@@ -9,7 +9,7 @@ pub struct CreditsQuery;
 
 #[Object]
 impl CreditsQuery {
-    /// Credit listings on sale. Public.
+    /// Credit listings on sale, oldest first. Public.
     async fn listings(&self, ctx: &Context<'_>) -> ApiResult<Vec<ListingNode>> {
         let listings = crate::credits::list_listings(ctx.db()).await?;
         Ok(listings.into_iter().map(ListingNode).collect())

@@ -6,18 +6,21 @@ use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::parse;
 use crate::api::inputs;
-use crate::api::pagination::{Paginated, TotalCount, connection, page};
+use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::api::types::emission::{EmissionNode, preload_aircraft};
 use crate::api::types::enums::OffsetStatus;
 use crate::emissions::{self, EmissionFilter};
 
+/// Which emissions to list; every field given must match.
 #[derive(InputObject, Default)]
 pub struct EmissionFilterInput {
+    /// Recorded under this tail number.
     pub tail_number: Option<String>,
     /// Departed at or after this instant.
     pub departed_from: Option<DateTime<Utc>>,
-    /// Departed before this instant.
+    /// Departed before this instant (must be after `departedFrom`).
     pub departed_to: Option<DateTime<Utc>>,
+    /// Offset this far.
     pub offset_status: Option<OffsetStatus>,
     /// The emission recorded with this reference.
     pub external_reference: Option<String>,
@@ -56,17 +59,35 @@ pub struct EmissionsQuery;
 
 #[Object]
 impl EmissionsQuery {
-    /// The organization's recorded emissions, oldest first.
+    /// The organization's recorded emissions, oldest first. Needs your API key.
     async fn emissions(
         &self,
         ctx: &Context<'_>,
-        filter: Option<EmissionFilterInput>,
+        #[graphql(desc = "Only the emissions that match; all when null.")] filter: Option<
+            EmissionFilterInput,
+        >,
+        #[graphql(
+            desc = "Page forward: at most this many items (1 to 100) from the start, or after `after`. When neither `first` nor `last` is given: the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Only items after this cursor (an edge's `cursor` of this same list).")]
         after: Option<String>,
+        #[graphql(
+            desc = "Page backward: at most this many items (1 to 100) from the end, or before `before`. Give `first` or `last`, not both."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (an edge's `cursor` of this same list).")]
+        before: Option<String>,
     ) -> ApiResult<Paginated<EmissionNode>> {
         let organization = ctx.organization()?;
         let (filter, offset_status) = filter.unwrap_or_default().parse()?;
-        let page = page(first, after).await?;
+        let page = page(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })
+        .await?;
         let mut select = emissions::select_emissions(organization, &filter);
         if let Some(status) = offset_status {
             select = offsets::with_status(select, status);
@@ -87,7 +108,12 @@ impl EmissionsQuery {
         ))
     }
 
-    async fn emission(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<EmissionNode>> {
+    /// One of your emissions; `NOT_FOUND` when the ID names none of them.
+    async fn emission(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The emission's global ID.")] id: ID,
+    ) -> ApiResult<Option<EmissionNode>> {
         let organization = ctx.organization()?;
         let id = parse(&id, "id")?;
         emissions::find_emission(ctx.db(), organization, id)

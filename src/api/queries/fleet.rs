@@ -6,7 +6,7 @@ use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::inputs;
 use crate::api::loaders::{AircraftEmissions, ModelCode};
-use crate::api::pagination::{Paginated, TotalCount, connection, page};
+use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::api::types::aircraft::AircraftNode;
 use crate::fleet::{self, Aircraft};
 
@@ -15,16 +15,36 @@ pub struct FleetQuery;
 
 #[Object]
 impl FleetQuery {
-    /// The organization's aircraft in registration order.
+    /// The organization's aircraft in registration order. Needs your API key.
     async fn fleet(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Page forward: at most this many items (1 to 100) from the start, or after `after`. When neither `first` nor `last` is given: the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Only items after this cursor (an edge's `cursor` of this same list).")]
         after: Option<String>,
-        #[graphql(default = false)] include_archived: bool,
+        #[graphql(
+            desc = "Page backward: at most this many items (1 to 100) from the end, or before `before`. Give `first` or `last`, not both."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (an edge's `cursor` of this same list).")]
+        before: Option<String>,
+        #[graphql(
+            default = false,
+            desc = "Also list aircraft removed from the fleet but kept for their history."
+        )]
+        include_archived: bool,
     ) -> ApiResult<Paginated<AircraftNode>> {
         let organization = ctx.organization()?;
-        let page = page(first, after).await?;
+        let page = page(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })
+        .await?;
         let select = fleet::select_fleet(organization, include_archived);
         let total = TotalCount::of(&select);
         let aircraft = page
@@ -41,10 +61,12 @@ impl FleetQuery {
         ))
     }
 
-    /// The active aircraft with this tail number.
+    /// The active aircraft with this tail number; `NOT_FOUND` when there is none in your
+    /// fleet.
     async fn aircraft(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A civil registration, e.g. `N123AB` (case and spaces do not matter).")]
         tail_number: String,
     ) -> ApiResult<Option<AircraftNode>> {
         let organization = ctx.organization()?;
@@ -91,11 +113,25 @@ async fn preload(ctx: &Context<'_>, aircraft: &[Aircraft]) -> ApiResult<()> {
             }
             _ => None,
         });
-        let after = argument("after").and_then(|value| match value {
-            async_graphql::Value::String(cursor) => Some(cursor.clone()),
+        let last = argument("last").and_then(|value| match value {
+            async_graphql::Value::Number(number) => {
+                number.as_i64().and_then(|n| i32::try_from(n).ok())
+            }
             _ => None,
         });
-        if let Ok(page) = page(first, after).await {
+        let cursor = |name| {
+            argument(name).and_then(|value| match value {
+                async_graphql::Value::String(cursor) => Some(cursor.clone()),
+                _ => None,
+            })
+        };
+        let args = PageArgs {
+            first,
+            after: cursor("after"),
+            last,
+            before: cursor("before"),
+        };
+        if let Ok(page) = page(args).await {
             let keys = aircraft.iter().map(|aircraft| AircraftEmissions {
                 aircraft: aircraft.id,
                 page,

@@ -7,20 +7,23 @@ use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::parse;
 use crate::api::loaders::{CertificateOf, TimelineOf};
-use crate::api::pagination::{Paginated, TotalCount, connection, page};
+use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::api::types::enums::{PaymentStatus, RetirementStatus};
 use crate::api::types::payment::PaymentNode;
 use crate::api::types::quote::QuoteNode;
 use crate::ids::{ProvisionId, QuoteId};
 use crate::payments::{self, Payment, PaymentFilter, entity::payment};
 
+/// Which payments to list; every field given must match.
 #[derive(InputObject, Default)]
 pub struct PaymentFilterInput {
+    /// In this status.
     pub status: Option<PaymentStatus>,
+    /// In this retirement status.
     pub retirement_status: Option<RetirementStatus>,
     /// Created at or after this instant.
     pub created_from: Option<DateTime<Utc>>,
-    /// Created before this instant.
+    /// Created before this instant (must be after `createdFrom`).
     pub created_to: Option<DateTime<Utc>>,
     /// The checkout opened with this reference.
     pub external_reference: Option<String>,
@@ -63,13 +66,26 @@ pub struct PaymentsQuery;
 
 #[Object]
 impl PaymentsQuery {
-    /// The organization's payments through the hosted checkout, oldest first.
+    /// The organization's payments through the hosted checkout, oldest first. Needs your API
+    /// key.
     async fn payments(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PaymentFilterInput>,
+        #[graphql(desc = "Only the payments that match; all when null.")] filter: Option<
+            PaymentFilterInput,
+        >,
+        #[graphql(
+            desc = "Page forward: at most this many items (1 to 100) from the start, or after `after`. When neither `first` nor `last` is given: the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Only items after this cursor (an edge's `cursor` of this same list).")]
         after: Option<String>,
+        #[graphql(
+            desc = "Page backward: at most this many items (1 to 100) from the end, or before `before`. Give `first` or `last`, not both."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (an edge's `cursor` of this same list).")]
+        before: Option<String>,
     ) -> ApiResult<Paginated<PaymentNode>> {
         let organization = ctx.organization()?;
         let filter = filter.unwrap_or_default();
@@ -94,7 +110,13 @@ impl PaymentsQuery {
                 })
                 .transpose()?,
         };
-        let page = page(first, after).await?;
+        let page = page(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })
+        .await?;
         let select = payments::select_payments(organization, &filter);
         let total = TotalCount::of(&select);
         let rows = page
@@ -111,7 +133,12 @@ impl PaymentsQuery {
         ))
     }
 
-    async fn payment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<PaymentNode>> {
+    /// One of your payments; `NOT_FOUND` when the ID names none of them.
+    async fn payment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The payment's global ID.")] id: ID,
+    ) -> ApiResult<Option<PaymentNode>> {
         let organization = ctx.organization()?;
         let id = parse(&id, "id")?;
         payments::find(ctx.db(), organization, id)
@@ -120,7 +147,12 @@ impl PaymentsQuery {
             .ok_or_else(|| ApiError::not_found("Payment"))
     }
 
-    async fn quote(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<QuoteNode>> {
+    /// One of your quotes; `NOT_FOUND` when the ID names none of them.
+    async fn quote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The quote's global ID.")] id: ID,
+    ) -> ApiResult<Option<QuoteNode>> {
         let organization = ctx.organization()?;
         let id = parse(&id, "id")?;
         payments::quotes::find(ctx.db(), organization, id)

@@ -5,7 +5,7 @@ use crate::accounting::invoices::{self, InvoiceMonth};
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::parse;
-use crate::api::pagination::{Paginated, TotalCount, connection, page};
+use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::api::types::enums::ProvisionStatus;
 use crate::api::types::invoice::InvoiceObject;
 use crate::api::types::provision::{ProvisionNode, preload};
@@ -13,10 +13,12 @@ use crate::paging::Page;
 use crate::provisions::{self, entity::provision};
 use crate::retries::ExternalReference;
 
+/// Which provisions to list; every field given must match.
 #[derive(InputObject, Default)]
 pub struct ProvisionFilterInput {
+    /// In this status.
     pub status: Option<ProvisionStatus>,
-    /// `YYYY-MM` of creation.
+    /// `YYYY-MM` of creation (UTC).
     pub month: Option<String>,
     /// The provision made with this reference.
     pub external_reference: Option<String>,
@@ -53,17 +55,35 @@ pub struct ProvisionsQuery;
 
 #[Object]
 impl ProvisionsQuery {
-    /// The organization's provisions, oldest first.
+    /// The organization's provisions, oldest first. Needs your API key.
     async fn provisions(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProvisionFilterInput>,
+        #[graphql(desc = "Only the provisions that match; all when null.")] filter: Option<
+            ProvisionFilterInput,
+        >,
+        #[graphql(
+            desc = "Page forward: at most this many items (1 to 100) from the start, or after `after`. When neither `first` nor `last` is given: the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Only items after this cursor (an edge's `cursor` of this same list).")]
         after: Option<String>,
+        #[graphql(
+            desc = "Page backward: at most this many items (1 to 100) from the end, or before `before`. Give `first` or `last`, not both."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (an edge's `cursor` of this same list).")]
+        before: Option<String>,
     ) -> ApiResult<Paginated<ProvisionNode>> {
         let organization = ctx.organization()?;
         let filter = filter.unwrap_or_default();
-        let page = page(first, after).await?;
+        let page = page(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })
+        .await?;
         let mut select = provisions::select_provisions(organization);
         if let Some(status) = filter.status {
             select = select
@@ -80,7 +100,12 @@ impl ProvisionsQuery {
         page_of_provisions(ctx, select, page).await
     }
 
-    async fn provision(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<ProvisionNode>> {
+    /// One of your provisions; `NOT_FOUND` when the ID names none of them.
+    async fn provision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The provision's global ID.")] id: ID,
+    ) -> ApiResult<Option<ProvisionNode>> {
         let organization = ctx.organization()?;
         let id = parse(&id, "id")?;
         provisions::find(ctx.db(), organization, id)
@@ -89,8 +114,12 @@ impl ProvisionsQuery {
             .ok_or_else(|| ApiError::not_found("Provision"))
     }
 
-    /// The organization's invoice for a month (`YYYY-MM`).
-    async fn invoice(&self, ctx: &Context<'_>, month: String) -> ApiResult<InvoiceObject> {
+    /// The organization's invoice for a month (`YYYY-MM`), so far for the current month.
+    async fn invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "`YYYY-MM`, e.g. `2026-11` (else `BAD_USER_INPUT`).")] month: String,
+    ) -> ApiResult<InvoiceObject> {
         let organization = ctx.organization()?;
         let month = self::month(&month)?;
         let invoice = invoices::invoice(ctx.db(), organization, month).await?;

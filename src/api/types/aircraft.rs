@@ -8,7 +8,7 @@ use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::GlobalId;
 use crate::api::loaders::{AircraftEmissions, ModelCode};
-use crate::api::pagination::{Paginated, TotalCount, connection, page};
+use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::fleet::Aircraft;
 
 pub struct AircraftNode(pub Aircraft);
@@ -16,6 +16,7 @@ pub struct AircraftNode(pub Aircraft);
 /// An aircraft of the organization's fleet.
 #[Object(name = "Aircraft")]
 impl AircraftNode {
+    /// Global ID (for `node(id:)`).
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
@@ -25,6 +26,7 @@ impl AircraftNode {
         self.0.tail_number.as_str()
     }
 
+    /// Its aircraft type in the catalog, which gives the fuel burn of its estimates.
     async fn model(&self, ctx: &Context<'_>) -> ApiResult<AircraftModelNode> {
         ctx.loader()
             .load_one(ModelCode(self.0.model_code.clone()))
@@ -38,15 +40,18 @@ impl AircraftNode {
         self.0.fuel_type.into()
     }
 
+    /// When it was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When it was last changed (registered, updated or archived).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
-    /// Set when the aircraft was removed from the fleet but keeps its emission history.
+    /// When it was removed from the fleet but kept for its recorded history; null while it is
+    /// active.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.0.archived_at
     }
@@ -55,10 +60,26 @@ impl AircraftNode {
     async fn emissions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Page forward: at most this many items (1 to 100) from the start, or after `after`. When neither `first` nor `last` is given: the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Only items after this cursor (an edge's `cursor` of this same list).")]
         after: Option<String>,
+        #[graphql(
+            desc = "Page backward: at most this many items (1 to 100) from the end, or before `before`. Give `first` or `last`, not both."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "Only items before this cursor (an edge's `cursor` of this same list).")]
+        before: Option<String>,
     ) -> ApiResult<Paginated<EmissionNode>> {
-        let page = page(first, after).await?;
+        let page = page(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })
+        .await?;
         let key = AircraftEmissions {
             aircraft: self.0.id,
             page,

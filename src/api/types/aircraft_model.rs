@@ -10,6 +10,7 @@ pub struct AircraftModelNode(pub AircraftModel);
 /// An aircraft type with its average block fuel burn and where that figure comes from.
 #[Object(name = "AircraftModel")]
 impl AircraftModelNode {
+    /// Global ID (for `node(id:)`).
     pub async fn id(&self) -> ID {
         encode(NodeKind::AircraftModel, &self.0.code)
     }
@@ -19,18 +20,22 @@ impl AircraftModelNode {
         &self.0.code
     }
 
+    /// The manufacturer, e.g. `Embraer`.
     async fn manufacturer(&self) -> &str {
         &self.0.manufacturer
     }
 
+    /// Model name, e.g. `Phenom 300`.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// Its class, e.g. `LIGHT_JET`.
     async fn category(&self) -> AircraftCategory {
         self.0.category.into()
     }
 
+    /// Turboprop or jet.
     async fn engine(&self) -> EngineType {
         self.0.engine.into()
     }
@@ -45,6 +50,7 @@ impl AircraftModelNode {
         crate::units::round(self.0.fuel_burn.kg_per_hour(), 3)
     }
 
+    /// The fuel an aircraft of this type is registered with when none is given.
     async fn default_fuel_type(&self) -> FuelType {
         self.0.default_fuel_type.into()
     }
@@ -71,7 +77,9 @@ impl AircraftModelNode {
 /// One published fuel-burn figure.
 #[derive(SimpleObject)]
 pub struct FuelBurnSource {
+    /// The brochure or page the figure comes from.
     pub url: String,
+    /// The published block fuel burn, US gallons per hour.
     pub us_gallons_per_hour: Decimal,
     /// Date (YYYY-MM-DD) the newest figure of this model was retrieved.
     pub retrieved: String,

@@ -27,11 +27,12 @@ impl CertificateNode {
 /// read it; its provision's commercial details are only for the organization that owns it.
 #[Object(name = "Certificate")]
 impl CertificateNode {
+    /// Global ID (for `node(id:)`, by the organization that owns it).
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
 
-    /// Unguessable identifier of the public page.
+    /// Unguessable identifier of the public page; `certificate(publicId:)` reads it.
     async fn public_id(&self) -> &str {
         &self.0.public_id
     }
@@ -46,18 +47,22 @@ impl CertificateNode {
         self.0.url(&ctx.config().public_url)
     }
 
+    /// `PENDING` until the credits are retired, then `ISSUED`; `VOID` if cancelled.
     async fn status(&self) -> CertificateStatus {
         self.0.status.into()
     }
 
+    /// On whose behalf the credits are retired.
     async fn beneficiary_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(self.provision_of(ctx).await?.beneficiary_name)
     }
 
+    /// The message printed on it; null when none was given.
     async fn retirement_message(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         Ok(self.provision_of(ctx).await?.retirement_message)
     }
 
+    /// Tonnes of CO2 removal it certifies (6 decimals).
     async fn quantity_tonnes(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
         Ok(self.provision_of(ctx).await?.quantity.tonnes())
     }
@@ -115,14 +120,17 @@ impl CertificateNode {
         Ok(allocations.into_iter().map(AllocationObject).collect())
     }
 
+    /// When its provision was confirmed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the credits were retired; null until then.
     async fn issued_at(&self) -> Option<DateTime<Utc>> {
         self.0.issued_at
     }
 
+    /// When it became void; null unless `VOID`.
     async fn voided_at(&self) -> Option<DateTime<Utc>> {
         self.0.voided_at
     }
@@ -131,10 +139,16 @@ impl CertificateNode {
 /// A flight as a certificate shows it publicly.
 #[derive(SimpleObject)]
 pub struct CertifiedFlight {
+    /// The aircraft's registration when the flight was recorded.
     pub tail_number: String,
+    /// Departure time; null when it was not given.
     pub departed_at: Option<DateTime<Utc>>,
+    /// Departure airport code; null when it was not given.
     pub origin: Option<String>,
+    /// Arrival airport code; null when it was not given.
     pub destination: Option<String>,
+    /// CO2 of the flight, kilograms (3 decimals).
     pub co2_kg: Decimal,
+    /// CO2 after the SAF reduction, kilograms (3 decimals).
     pub net_co2_kg: Decimal,
 }

@@ -22,10 +22,12 @@ pub struct EmissionNode(pub Emission);
 /// A recorded flight and its emissions.
 #[Object(name = "Emission")]
 impl EmissionNode {
+    /// Global ID (for `node(id:)`).
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
 
+    /// The aircraft that flew (it may since have been archived).
     async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<AircraftNode> {
         FlightFields(&self.0.flight).aircraft(ctx).await
     }
@@ -35,7 +37,7 @@ impl EmissionNode {
         self.0.tail_number.as_str()
     }
 
-    /// The estimate this emission was recorded from, if any.
+    /// Global ID of the estimate it was recorded from; null when recorded from flight data.
     async fn estimate_id(&self) -> Option<ID> {
         self.0.estimate_id.map(GlobalId::to_id)
     }
@@ -45,24 +47,28 @@ impl EmissionNode {
         FlightFields(&self.0.flight)
     }
 
+    /// Departure time; null when it was not given.
     async fn departed_at(&self) -> Option<DateTime<Utc>> {
         self.0.departed_at
     }
 
+    /// Departure airport (IATA or ICAO code, upper case); null when it was not given.
     async fn origin(&self) -> Option<&str> {
         self.0.origin.as_deref()
     }
 
+    /// Arrival airport (IATA or ICAO code, upper case); null when it was not given.
     async fn destination(&self) -> Option<&str> {
         self.0.destination.as_deref()
     }
 
+    /// Your own identifier of the flight; null without one.
     async fn external_reference(&self) -> Option<&str> {
         self.0.external_reference.as_deref()
     }
 
-    /// CO2 offset by the confirmed and retired provisions covering this emission, kg: each
-    /// covers its emissions in proportion to their net CO2.
+    /// CO2 offset by the confirmed and retired provisions covering this emission, kilograms
+    /// (3 decimals): each covers its emissions in proportion to their net CO2.
     async fn offset_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
         Ok(self.offset(ctx).await?.kg())
     }
@@ -77,6 +83,7 @@ impl EmissionNode {
         Ok(crate::units::round(exact * Decimal::from(100) / net.kg(), 2).normalize())
     }
 
+    /// Whether its net CO2 is offset: none, partly, or fully.
     async fn offset_status(&self, ctx: &Context<'_>) -> ApiResult<OffsetStatus> {
         let offset = self.offset(ctx).await?;
         Ok(offsets::OffsetStatus::of(offset, self.0.flight.figures.net_co2).into())
@@ -92,10 +99,12 @@ impl EmissionNode {
         Ok(provisions.into_iter().map(ProvisionNode).collect())
     }
 
+    /// The methodology version and factors its figures were computed with.
     async fn methodology(&self) -> Methodology {
         FlightFields(&self.0.flight).methodology()
     }
 
+    /// When it was recorded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

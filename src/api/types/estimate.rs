@@ -18,10 +18,12 @@ pub struct EmissionEstimateNode(pub Estimate);
 /// until `expiresAt` so a checkout can refer to it.
 #[Object(name = "EmissionEstimate")]
 impl EmissionEstimateNode {
+    /// Global ID (for `node(id:)`); `createEmission(input: { estimateId })` records it.
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
 
+    /// The aircraft estimated for.
     async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<AircraftNode> {
         FlightFields(&self.0.flight).aircraft(ctx).await
     }
@@ -36,6 +38,7 @@ impl EmissionEstimateNode {
         self.0.flight.figures.net_co2.tonnes()
     }
 
+    /// The methodology version and factors its figures were computed with.
     async fn methodology(&self) -> Methodology {
         FlightFields(&self.0.flight).methodology()
     }
@@ -52,7 +55,11 @@ impl EmissionEstimateNode {
     /// Offsetting a share of the net CO2: tonnes and price (fee included) for each percentage.
     async fn offset_options(
         &self,
-        #[graphql(default_with = "vec![50, 100, 150]")] percentages: Vec<i32>,
+        #[graphql(
+            default_with = "vec![50, 100, 150]",
+            desc = "Shares of the net CO2 to price, whole percent, each 1 to 300 (else `BAD_USER_INPUT`)."
+        )]
+        percentages: Vec<i32>,
     ) -> ApiResult<Vec<OffsetOption>> {
         percentages
             .into_iter()
@@ -72,17 +79,22 @@ impl EmissionEstimateNode {
             .collect()
     }
 
+    /// When it was estimated.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When it lapses (24 hours after `createdAt`): after that it can no longer be recorded
+    /// (`createEmission` answers `QUOTE_EXPIRED`).
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
 }
 
+/// The price of offsetting one share of an estimate's net CO2.
 #[derive(SimpleObject)]
 pub struct OffsetOption {
+    /// The share, whole percent.
     pub percentage: i32,
     /// Tonnes of CO2 removal (6 decimals).
     pub tonnes: Decimal,

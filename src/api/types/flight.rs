@@ -15,6 +15,8 @@ use crate::fuel::SafBlend;
 /// The methodology version and the factors a figure was computed with.
 pub struct Methodology(pub Factors);
 
+/// The methodology version and the factors a flight's figures were computed with, stored
+/// with them so a figure can always be explained.
 #[Object]
 impl Methodology {
     /// e.g. `contrail-2026.1`.
@@ -32,12 +34,12 @@ impl Methodology {
         crate::units::round(self.0.fuel_burn.kg_per_hour(), 3)
     }
 
-    /// kg CO2 per kg fuel (CORSIA fuel conversion factor).
+    /// kg CO2 per kg fuel (CORSIA fuel conversion factor), e.g. `3.16`.
     async fn emission_factor(&self) -> Decimal {
         Decimal::new(i64::from(self.0.emission_factor_milli), 3).normalize()
     }
 
-    /// Life-cycle value of the SAF pathway, gCO2e/MJ (CORSIA default), when a blend was used.
+    /// Life-cycle value of the SAF pathway, gCO2e/MJ (CORSIA default); null without a blend.
     async fn saf_lifecycle_grams_per_megajoule(&self) -> Option<Decimal> {
         self.0
             .saf_lifecycle_deci
@@ -65,35 +67,42 @@ impl FlightFields<'_> {
 
 #[Object(name = "FlightFields")]
 impl FlightFields<'_> {
+    /// Block time, whole minutes (1 to 2880).
     async fn duration_minutes(&self) -> u16 {
         self.0.duration.get()
     }
 
+    /// The fuel burned.
     async fn fuel_type(&self) -> FuelType {
         self.0.fuel.into()
     }
 
+    /// Share of neat SAF in the fuel by mass, percent (0 to 50); `0` without a blend.
     async fn saf_blend_percent(&self) -> Decimal {
         self.0.saf.map_or(Decimal::ZERO, SafBlend::percent)
     }
 
+    /// How the SAF was produced; null without a blend.
     async fn saf_pathway(&self) -> Option<SafPathway> {
         self.0.saf.map(|saf| saf.pathway.into())
     }
 
+    /// Fuel burned, kilograms (3 decimals): fuel burn per hour × block time.
     async fn fuel_burned_kg(&self) -> Decimal {
         self.0.figures.fuel_burned.kg()
     }
 
+    /// CO2 of the fuel burned, kilograms (3 decimals): fuel × emission factor.
     async fn co2_kg(&self) -> Decimal {
         self.0.figures.co2.kg()
     }
 
+    /// CO2 saved by the SAF blend, kilograms (3 decimals); `0.000` without a blend.
     async fn saf_reduction_kg(&self) -> Decimal {
         self.0.figures.saf_reduction.kg()
     }
 
-    /// CO2 after the SAF reduction: the basis of offsets.
+    /// CO2 after the SAF reduction, kilograms (3 decimals): the basis of offsets.
     async fn net_co2_kg(&self) -> Decimal {
         self.0.figures.net_co2.kg()
     }

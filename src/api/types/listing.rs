@@ -13,10 +13,12 @@ pub struct CreditProjectNode(pub CreditProject);
 /// A carbon-removal project whose credits are sold through listings.
 #[Object(name = "CreditProject")]
 impl CreditProjectNode {
+    /// Global ID (for `node(id:)`).
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
 
+    /// The project's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -36,10 +38,12 @@ impl CreditProjectNode {
         &self.0.country
     }
 
+    /// Vintage year of its credits.
     async fn vintage(&self) -> i32 {
         self.0.vintage
     }
 
+    /// About the project, in free text.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -51,10 +55,13 @@ pub struct ListingNode(pub Listing);
 /// of the checkout flow.
 #[Object(name = "Listing")]
 impl ListingNode {
+    /// Global ID (for `node(id:)`); the `assetPriceSourceId` of `createQuote` and
+    /// `createCheckout`.
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
 
+    /// The project whose credits it sells.
     async fn project(&self, ctx: &Context<'_>) -> ApiResult<CreditProjectNode> {
         ctx.loader()
             .load_one(self.0.project_id)
@@ -68,13 +75,13 @@ impl ListingNode {
         self.0.unit_price.into()
     }
 
-    /// Tonnes not yet allocated, live from the ledger.
+    /// Tonnes not yet allocated or held, live from the ledger (6 decimals).
     async fn available_tonnes(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
         let available = ctx.loader().load_one(AvailableSupply(self.0.id)).await?;
         Ok(available.unwrap_or_default().tonnes())
     }
 
-    /// Smallest quantity sold, in tonnes.
+    /// Smallest quantity it sells, tonnes (6 decimals): less is `BAD_USER_INPUT`.
     async fn min_fill_tonnes(&self) -> Decimal {
         self.0.min_fill.tonnes()
     }

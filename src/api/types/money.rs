@@ -7,7 +7,7 @@ use crate::units::Money;
 #[derive(SimpleObject)]
 #[graphql(name = "Money")]
 pub struct MoneyObject {
-    /// Major units, e.g. `"262.50"`.
+    /// Major units with the currency's decimals (2 for USD, 0 for JPY), e.g. `"262.50"`.
     pub amount: Decimal,
     /// ISO 4217 code, e.g. `"USD"`.
     pub currency: String,

@@ -28,14 +28,17 @@ impl PaymentNode {
 /// whether the credits they paid for are retired.
 #[Object(name = "Payment")]
 impl PaymentNode {
+    /// Global ID (for `node(id:)`).
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
 
+    /// Whether the customer paid.
     async fn status(&self) -> PaymentStatus {
         self.0.status.into()
     }
 
+    /// Whether the credits paid for are retired.
     async fn retirement_status(&self) -> RetirementStatus {
         self.0.retirement_status.into()
     }
@@ -45,7 +48,7 @@ impl PaymentNode {
         self.0.amount().into()
     }
 
-    /// The quote it was opened from, if any.
+    /// The quote it was opened from; null when opened from a quantity.
     async fn quote(&self, ctx: &Context<'_>) -> ApiResult<Option<QuoteNode>> {
         match self.0.quote_id {
             Some(id) => Ok(ctx.loader().load_one(id).await?.map(QuoteNode)),
@@ -58,7 +61,7 @@ impl PaymentNode {
         Ok(ProvisionNode(self.provision_of(ctx).await?))
     }
 
-    /// The certificate, once paid.
+    /// The certificate, created once paid; null before (or if never paid).
     async fn certificate(&self, ctx: &Context<'_>) -> ApiResult<Option<CertificateNode>> {
         let certificate = ctx
             .loader()
@@ -72,29 +75,33 @@ impl PaymentNode {
         self.0.checkout_url.as_deref()
     }
 
+    /// On whose behalf the credits are retired (printed on the certificate).
     async fn beneficiary_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(self.provision_of(ctx).await?.beneficiary_name)
     }
 
+    /// Printed on the certificate; null when none was given.
     async fn retirement_message(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         Ok(self.provision_of(ctx).await?.retirement_message)
     }
 
-    /// Where the customer goes after paying (with `/{paymentId}` appended for `createCheckout`).
+    /// Where the customer goes after paying (with `/{paymentId}` appended for
+    /// `createCheckout`); null when the server's own thank-you page is used.
     async fn success_url(&self) -> Option<&str> {
         self.0.success_url.as_deref()
     }
 
+    /// Where a customer who gives up goes (`createCheckout` only; null otherwise).
     async fn cancel_url(&self) -> Option<&str> {
         self.0.cancel_url.as_deref()
     }
 
-    /// Your own reference, given when the checkout was opened.
+    /// Your own reference, given when the checkout was opened; null without one.
     async fn external_reference(&self) -> Option<&str> {
         self.0.external_reference.as_deref()
     }
 
-    /// The address the customer gave (at checkout, if not before).
+    /// The address the customer gave (at checkout, if not before); null until known.
     async fn customer_email(&self) -> Option<&str> {
         self.0.customer_email.as_deref()
     }
@@ -105,23 +112,28 @@ impl PaymentNode {
         &self.0.client_secret
     }
 
+    /// When the checkout was opened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
-    /// When the checkout closes unpaid, releasing the credits it holds.
+    /// When the checkout closes unpaid, releasing the credits it holds: by default 60 minutes
+    /// after `createdAt` (a server setting, 30 minutes to 24 hours).
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
 
+    /// When the payment succeeded; null until then.
     async fn paid_at(&self) -> Option<DateTime<Utc>> {
         self.0.paid_at
     }
 
+    /// When the credits were retired; null until then.
     async fn retired_at(&self) -> Option<DateTime<Utc>> {
         self.0.retired_at
     }
@@ -149,8 +161,11 @@ impl PaymentNode {
 #[derive(SimpleObject)]
 #[graphql(name = "PaymentEvent")]
 pub struct PaymentEventObject {
+    /// When it happened.
     pub at: DateTime<Utc>,
+    /// The payment's status from then on.
     pub status: PaymentStatus,
+    /// The payment's retirement status from then on.
     pub retirement_status: RetirementStatus,
     /// What caused it, e.g. `checkout opened`, `paid (checkout.session.completed)`.
     pub reason: String,

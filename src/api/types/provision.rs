@@ -23,14 +23,17 @@ pub struct ProvisionNode(pub Provision);
 /// a beneficiary.
 #[Object(name = "Provision")]
 impl ProvisionNode {
+    /// Global ID (for `node(id:)`).
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
 
+    /// Where it is in its lifecycle.
     async fn status(&self) -> ProvisionStatus {
         self.0.status.into()
     }
 
+    /// Paid through the hosted checkout, or billed on the monthly invoice.
     async fn billing(&self) -> Billing {
         self.0.billing.into()
     }
@@ -40,7 +43,8 @@ impl ProvisionNode {
         self.0.quantity.tonnes()
     }
 
-    /// The share of the linked emissions' net CO2 it was sized for, if sized that way.
+    /// The share of the linked emissions' net CO2 it was sized for, in percent (1 to 300);
+    /// null when it was given as a quantity of tonnes.
     async fn offset_percentage(&self) -> Option<u16> {
         self.0.offset_percentage
     }
@@ -55,6 +59,7 @@ impl ProvisionNode {
         self.0.price.into()
     }
 
+    /// The listing its credits come from.
     async fn listing(&self, ctx: &Context<'_>) -> ApiResult<ListingNode> {
         ctx.loader()
             .load_one(self.0.listing_id)
@@ -80,7 +85,7 @@ impl ProvisionNode {
         Ok(certificate.map(CertificateNode))
     }
 
-    /// The payment through the hosted checkout, for a provision billed that way.
+    /// The payment through the hosted checkout; null for a provision billed on the invoice.
     async fn payment(&self, ctx: &Context<'_>) -> ApiResult<Option<PaymentNode>> {
         let payment = ctx.loader().load_one(PaymentOf(self.0.id)).await?;
         Ok(payment.map(PaymentNode))
@@ -96,41 +101,48 @@ impl ProvisionNode {
         Ok(allocations.into_iter().map(AllocationObject).collect())
     }
 
-    /// `YYYY-MM` of the monthly invoice it is billed on.
+    /// `YYYY-MM` of the monthly invoice it is billed on (its month of creation, UTC); null
+    /// when paid through the hosted checkout.
     async fn invoice_month(&self) -> Option<&str> {
         (self.0.billing == provisions::Billing::Invoice).then_some(self.0.invoice_month.as_str())
     }
 
+    /// On whose behalf the credits are retired (printed on the certificate).
     async fn beneficiary_name(&self) -> &str {
         &self.0.beneficiary_name
     }
 
+    /// Printed on the certificate; null when none was given.
     async fn retirement_message(&self) -> Option<&str> {
         self.0.retirement_message.as_deref()
     }
 
-    /// Your own reference, given when it was made.
+    /// Your own reference, given when it was made; null without one.
     async fn external_reference(&self) -> Option<&str> {
         self.0.external_reference.as_deref()
     }
 
-    /// The registry's reference for the retirement.
+    /// The registry's reference for the retirement; null until retired.
     async fn registry_reference(&self) -> Option<&str> {
         self.0.registry_reference.as_deref()
     }
 
+    /// When it was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// When its credits were retired; null until then.
     async fn retired_at(&self) -> Option<DateTime<Utc>> {
         self.0.retired_at
     }
 
+    /// When it was cancelled; null unless `CANCELLED`.
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.0.cancelled_at
     }
@@ -139,12 +151,16 @@ impl ProvisionNode {
 /// Grams `[startGram, endGram)` of one credit batch.
 pub struct AllocationObject(pub Allocation);
 
+/// The exact credits a provision takes: grams `[startGram, endGram)` of one credit batch
+/// (one gram is one gram of CO2 removed).
 #[Object(name = "Allocation")]
 impl AllocationObject {
+    /// Serial prefix of the batch, e.g. `DEMO-BIOCHAR-2025`.
     async fn batch_serial_prefix(&self) -> &str {
         &self.0.serial_prefix
     }
 
+    /// Vintage year of the batch.
     async fn vintage(&self) -> i32 {
         self.0.vintage
     }
@@ -159,6 +175,7 @@ impl AllocationObject {
         Decimal::from(self.0.range.end)
     }
 
+    /// Size of the range, tonnes (6 decimals).
     async fn tonnes(&self) -> Decimal {
         self.0.range.len().tonnes()
     }

@@ -15,6 +15,7 @@ pub struct QuoteNode(pub Quote);
 /// `expiresAt` for one checkout.
 #[Object(name = "Quote")]
 impl QuoteNode {
+    /// Global ID (for `node(id:)`); the `quoteId` of `createCheckout`.
     pub async fn id(&self) -> ID {
         self.0.id.to_id()
     }
@@ -38,12 +39,12 @@ impl QuoteNode {
         self.0.unit_price().into()
     }
 
-    /// Quantity × unit price.
+    /// Quantity × unit price, rounded to the currency's minor unit.
     async fn subtotal(&self) -> MoneyObject {
         self.0.subtotal().into()
     }
 
-    /// The platform fee.
+    /// The platform fee: `total` − `subtotal`.
     async fn fee(&self) -> MoneyObject {
         self.0.fee().into()
     }
@@ -53,11 +54,13 @@ impl QuoteNode {
         self.0.total().into()
     }
 
+    /// When it was given.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
-    /// After this instant the price no longer holds (`QUOTE_EXPIRED`).
+    /// After this instant the price no longer holds (`QUOTE_EXPIRED`): by default 15 minutes
+    /// after `createdAt` (a server setting).
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
