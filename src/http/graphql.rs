@@ -160,6 +160,10 @@ impl HttpState {
     }
 }
 
+/// Per connection, each way. Subscription messages are small; the library's 128 KiB would make
+/// ten thousand followers of a payment cost gigabytes. Larger messages still pass, in pieces.
+const WEBSOCKET_BUFFER_BYTES: usize = 8 * 1024;
+
 /// One path, three uses: a WebSocket upgrade for subscriptions, a query in the URL, or
 /// GraphiQL for a browser.
 pub async fn get(
@@ -247,6 +251,8 @@ fn websocket(
 ) -> Response {
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(WEBSOCKET_BUFFER_BYTES)
+        .write_buffer_size(WEBSOCKET_BUFFER_BYTES)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
             sockets.track(super::websocket::serve(state, socket, protocol))
