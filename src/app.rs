@@ -13,6 +13,7 @@ use crate::config::{Config, Secret};
 use crate::events::Events;
 use crate::jobs::{Wake, Workers};
 use crate::mail::{LogTransport, MailJob, SmtpTransport, Transport};
+use crate::organizations::KeyCache;
 use crate::payments::checkout::Checkouts;
 use crate::payments::fulfilment::{Fulfilment, PaymentRetirements};
 use crate::payments::gateway::{PaymentGateway, Unconfigured};
@@ -42,6 +43,8 @@ pub struct App {
     pub stripe_double: Option<StripeDouble>,
     /// Payment changes, heard from every instance.
     pub events: Events,
+    /// API keys recently found valid.
+    pub keys: Arc<KeyCache>,
 }
 
 pub struct AppBuilder {
@@ -156,6 +159,7 @@ impl AppBuilder {
             mail_wake: Wake::default(),
             reconciliation_wake: Wake::default(),
             stripe_double,
+            keys: Arc::default(),
         })
     }
 }

@@ -2,10 +2,13 @@
 
 use std::time::Duration;
 
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 /// SQLite has one writer at a time: a few connections serve concurrent WAL readers, more only
@@ -60,6 +63,31 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         .await
     } else {
         db.begin().await
+    }
+}
+
+/// `column` is one of `ids`, in one SQL text whatever their number, so the statement is
+/// prepared once and its plan reused (a list of placeholders would make a new text for each
+/// length): `= ANY($1)` with an array on PostgreSQL, a JSON array on SQLite.
+pub fn any_of(
+    backend: DbBackend,
+    column: impl ColumnTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> SimpleExpr {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if backend == DbBackend::Postgres {
+        column.into_expr().eq(PgFunc::any(Expr::val(ids)))
+    } else {
+        let json = serde_json::to_string(&ids).expect("integers serialize");
+        column.into_expr().in_subquery(
+            Query::select()
+                .column(Alias::new("value"))
+                .from_function(
+                    Func::cust(Alias::new("json_each")).arg(json),
+                    Alias::new("ids"),
+                )
+                .to_owned(),
+        )
     }
 }
 

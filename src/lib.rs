@@ -43,6 +43,10 @@ use tokio::net::TcpListener;
 
 use app::App;
 
+/// Every binary built on the library (the server, its benches and tests) allocates through it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Serves the API on `listener` until `shutdown` completes. Background jobs (retirements due,
 /// including ones left by a previous run) run meanwhile. Shutdown stops accepting, closes
 /// WebSockets with 1001, lets in-flight requests finish, then stops the jobs after the item in

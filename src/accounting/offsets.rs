@@ -2,74 +2,94 @@
 //! its linked emissions in proportion to their net CO2, and an emission's offset is the sum of
 //! its shares.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SimpleExpr};
+use sea_orm::{ActiveEnum, ConnectionTrait, FromQueryResult, Iterable, QueryFilter, Select};
 
 use crate::emissions::entity::emission;
 use crate::error::Result;
-use crate::ids::{EmissionId, ProvisionId};
-use crate::provisions::ProvisionStatus;
+use crate::ids::EmissionId;
 use crate::provisions::entity::{provision, provision_emission};
+use crate::provisions::{Provision, ProvisionStatus};
 use crate::units::Grams;
 
-/// How much of each emission's net CO2 is offset, in exact kilograms.
-pub async fn offsets(
+/// What covers an emission: every provision linked to it, newest first, and how much of its
+/// net CO2 the offsetting ones offset, in exact kilograms.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub provisions: Vec<Provision>,
+    pub offset_kg: Decimal,
+}
+
+/// The coverage of each of `emissions`, in one statement whatever their number: each link
+/// comes with its provision and the net CO2 of all the emissions that provision covers.
+pub async fn coverage(
     db: &impl ConnectionTrait,
     emissions: &[EmissionId],
-) -> Result<HashMap<EmissionId, Decimal>> {
-    let covering: Vec<(EmissionId, ProvisionId, i64)> = provision_emission::Entity::find()
-        .select_only()
-        .column(provision_emission::Column::EmissionId)
-        .column(provision_emission::Column::ProvisionId)
-        .column(provision::Column::QuantityGrams)
-        .inner_join(provision::Entity)
-        .filter(provision_emission::Column::EmissionId.is_in(emissions.iter().copied()))
-        .filter(provision::Column::Status.is_in(ProvisionStatus::OFFSETTING))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut offsets: HashMap<EmissionId, Decimal> =
-        emissions.iter().map(|id| (*id, Decimal::ZERO)).collect();
-    if covering.is_empty() {
-        return Ok(offsets);
-    }
-    // Every emission each covering provision is linked to, with its net CO2.
-    let provisions: BTreeSet<ProvisionId> = covering
+) -> Result<HashMap<EmissionId, Coverage>> {
+    let backend = db.get_database_backend();
+    // The net CO2 of every emission the row's provision covers, its share's denominator.
+    let linked_net = Expr::cust(
+        "(SELECT CAST(SUM(linked.net_co2_grams) AS BIGINT) FROM provision_emissions siblings \
+         JOIN emissions linked ON linked.id = siblings.emission_id \
+         WHERE siblings.provision_id = provisions.id)",
+    );
+    let query = Query::select()
+        .columns(provision::Column::iter().map(|column| (provision::Entity, column)))
+        .expr_as(
+            Expr::col((
+                provision_emission::Entity,
+                provision_emission::Column::EmissionId,
+            )),
+            Alias::new("covered_emission_id"),
+        )
+        .expr_as(
+            Expr::col((emission::Entity, emission::Column::NetCo2Grams)),
+            Alias::new("covered_net_co2_grams"),
+        )
+        .expr_as(linked_net, Alias::new("linked_net_co2_grams"))
+        .from(provision_emission::Entity)
+        .inner_join(
+            provision::Entity,
+            Expr::col((provision::Entity, provision::Column::Id)).equals((
+                provision_emission::Entity,
+                provision_emission::Column::ProvisionId,
+            )),
+        )
+        .inner_join(
+            emission::Entity,
+            Expr::col((emission::Entity, emission::Column::Id)).equals((
+                provision_emission::Entity,
+                provision_emission::Column::EmissionId,
+            )),
+        )
+        .and_where(crate::db::any_of(
+            backend,
+            provision_emission::Column::EmissionId,
+            emissions.iter().map(|id| id.0),
+        ))
+        .order_by((provision::Entity, provision::Column::Id), Order::Desc)
+        .to_owned();
+    let mut coverage: HashMap<EmissionId, Coverage> = emissions
         .iter()
-        .map(|(_, provision, _)| *provision)
+        .map(|id| (*id, Coverage::default()))
         .collect();
-    let shares: Vec<(ProvisionId, EmissionId, i64)> = provision_emission::Entity::find()
-        .select_only()
-        .column(provision_emission::Column::ProvisionId)
-        .column(provision_emission::Column::EmissionId)
-        .column(emission::Column::NetCo2Grams)
-        .inner_join(emission::Entity)
-        .filter(provision_emission::Column::ProvisionId.is_in(provisions))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut linked_net: HashMap<ProvisionId, i64> = HashMap::new();
-    let mut net: HashMap<EmissionId, i64> = HashMap::new();
-    for (provision, emission, net_grams) in shares {
-        *linked_net.entry(provision).or_default() += net_grams;
-        net.insert(emission, net_grams);
-    }
-    for (emission, provision, quantity) in covering {
-        let total = linked_net.get(&provision).copied().unwrap_or_default();
-        let own = net.get(&emission).copied().unwrap_or_default();
-        if total > 0 {
-            let share_kg = Decimal::from(quantity) * Decimal::from(own)
+    for row in db.query_all(&query).await? {
+        let provision = Provision::try_from(provision::Model::from_query_result(&row, "")?)?;
+        let emission = EmissionId(row.try_get("", "covered_emission_id")?);
+        let own: i64 = row.try_get("", "covered_net_co2_grams")?;
+        let total: i64 = row.try_get("", "linked_net_co2_grams")?;
+        let covered = coverage.entry(emission).or_default();
+        if ProvisionStatus::OFFSETTING.contains(&provision.status) && total > 0 {
+            covered.offset_kg += Decimal::from(provision.quantity.get()) * Decimal::from(own)
                 / Decimal::from(total)
                 / Decimal::from(1_000);
-            *offsets.entry(emission).or_default() += share_kg;
         }
+        covered.provisions.push(provision);
     }
-    Ok(offsets)
+    Ok(coverage)
 }
 
 /// How far an emission's net CO2 is offset, judged on the offset rounded to the gram.

@@ -5,11 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 
 use super::errors::ApiError;
-use crate::catalog::AircraftModel;
+use crate::accounting::offsets::Coverage;
 use crate::certificates::Certificate;
 use crate::credits::{CreditProject, Listing};
 use crate::emissions::Emission;
@@ -30,24 +29,6 @@ pub struct DbLoader {
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
 type LoadResult<K, V> = Result<HashMap<K, V>, ApiError>;
-
-/// ICAO type designator, the catalog key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ModelCode(pub String);
-
-impl Loader<ModelCode> for DbLoader {
-    type Value = AircraftModel;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[ModelCode]) -> LoadResult<ModelCode, AircraftModel> {
-        let codes: Vec<String> = keys.iter().map(|key| key.0.clone()).collect();
-        let models = crate::catalog::find_many(&self.db, &codes).await?;
-        Ok(models
-            .into_iter()
-            .map(|model| (ModelCode(model.code.clone()), model))
-            .collect())
-    }
-}
 
 impl Loader<AircraftId> for DbLoader {
     type Value = Aircraft;
@@ -167,25 +148,21 @@ impl Loader<EmissionsOf> for DbLoader {
     }
 }
 
-/// Provisions linked to an emission, newest first.
+/// The provisions covering an emission and the CO2 they offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProvisionsOf(pub EmissionId);
+pub struct CoverageOf(pub EmissionId);
 
-impl Loader<ProvisionsOf> for DbLoader {
-    type Value = Vec<Provision>;
+impl Loader<CoverageOf> for DbLoader {
+    type Value = Coverage;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[ProvisionsOf]) -> LoadResult<ProvisionsOf, Vec<Provision>> {
+    async fn load(&self, keys: &[CoverageOf]) -> LoadResult<CoverageOf, Coverage> {
         let emissions: Vec<EmissionId> = keys.iter().map(|key| key.0).collect();
-        let linked = crate::provisions::provisions_of_emissions(&self.db, &emissions).await?;
-        let ids: BTreeSet<ProvisionId> = linked.values().flatten().copied().collect();
-        let provisions: HashMap<ProvisionId, Provision> =
-            crate::provisions::find_many(&self.db, &ids.into_iter().collect::<Vec<_>>())
-                .await?
-                .into_iter()
-                .map(|provision| (provision.id, provision))
-                .collect();
-        Ok(resolve_links(keys, |key| key.0, &linked, &provisions))
+        let coverage = crate::accounting::offsets::coverage(&self.db, &emissions).await?;
+        Ok(coverage
+            .into_iter()
+            .map(|(id, coverage)| (CoverageOf(id), coverage))
+            .collect())
     }
 }
 
@@ -221,24 +198,6 @@ impl Loader<AllocationsOf> for DbLoader {
         Ok(allocations
             .into_iter()
             .map(|(id, list)| (AllocationsOf(id), list))
-            .collect())
-    }
-}
-
-/// Exact kilograms of an emission's net CO2 offset by provisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OffsetOf(pub EmissionId);
-
-impl Loader<OffsetOf> for DbLoader {
-    type Value = Decimal;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[OffsetOf]) -> LoadResult<OffsetOf, Decimal> {
-        let emissions: Vec<EmissionId> = keys.iter().map(|key| key.0).collect();
-        let offsets = crate::accounting::offsets::offsets(&self.db, &emissions).await?;
-        Ok(offsets
-            .into_iter()
-            .map(|(id, kg)| (OffsetOf(id), kg))
             .collect())
     }
 }

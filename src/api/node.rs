@@ -64,8 +64,7 @@ impl NodeQuery {
                 .map_err(|_| ApiError::not_found(kind.name()))
         };
         let node = match kind {
-            NodeKind::AircraftModel => crate::catalog::find(db, &key)
-                .await?
+            NodeKind::AircraftModel => crate::catalog::find(&key)
                 .map(|model| Node::AircraftModel(AircraftModelNode(model))),
             NodeKind::CreditProject => {
                 crate::credits::find_project(db, ProjectId::from_key(number()?))

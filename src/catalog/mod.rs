@@ -1,16 +1,15 @@
 //! The aircraft catalog: fuel burn per block hour by ICAO type, shipped in `data/` with its
-//! sources and seeded into the database.
+//! sources. Lookups read it from memory; it is also seeded into the database, where the fleet's
+//! rows reference it.
 
 pub mod entity;
 
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, DeriveActiveEnum, EntityTrait, EnumIter, QueryFilter,
-    QueryOrder, Set,
-};
+use sea_orm::{ConnectionTrait, DbErr, DeriveActiveEnum, EntityTrait, EnumIter, Set};
 use serde::Deserialize;
 
 use crate::error::Result;
@@ -194,55 +193,44 @@ pub fn parse_code(input: &str) -> Result<String, String> {
     }
 }
 
-pub async fn find(db: &impl ConnectionTrait, code: &str) -> Result<Option<AircraftModel>> {
-    let Ok(code) = parse_code(code) else {
-        return Ok(None);
-    };
-    let row = entity::Entity::find_by_id(code).one(db).await?;
-    Ok(row.map(AircraftModel::from))
-}
+/// The catalog this release ships, parsed once: it never changes while the server runs, so
+/// lookups need no database round trip.
+static CATALOG: LazyLock<Vec<AircraftModel>> = LazyLock::new(|| {
+    catalog_rows()
+        .into_iter()
+        .map(AircraftModel::from)
+        .collect()
+});
 
-pub async fn find_many(db: &impl ConnectionTrait, codes: &[String]) -> Result<Vec<AircraftModel>> {
-    let rows = entity::Entity::find()
-        .filter(entity::Column::Code.is_in(codes.iter().cloned()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(AircraftModel::from).collect())
+/// The model with this type designator (as a client writes it), if the catalog has it.
+pub fn find(code: &str) -> Option<&'static AircraftModel> {
+    let code = parse_code(code).ok()?;
+    CATALOG.iter().find(|model| model.code == code)
 }
 
 /// Models in a category and/or whose code, manufacturer or name contains `search`
 /// (case-insensitive), ordered by code.
-pub async fn list(
-    db: &impl ConnectionTrait,
+pub fn list(
     category: Option<AircraftCategory>,
     search: Option<&str>,
-) -> Result<Vec<AircraftModel>> {
-    let mut query = entity::Entity::find().order_by_asc(entity::Column::Code);
-    if let Some(category) = category {
-        query = query.filter(entity::Column::Category.eq(category));
-    }
-    let models: Vec<AircraftModel> = query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(AircraftModel::from)
-        .collect();
-    let Some(needle) = search
+) -> Vec<&'static AircraftModel> {
+    let needle = search
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_lowercase)
-    else {
-        return Ok(models);
-    };
-    // The catalog is small (tens of rows): matching here is portable across databases.
-    Ok(models
-        .into_iter()
+        .map(str::to_lowercase);
+    let mut models: Vec<&AircraftModel> = CATALOG
+        .iter()
+        .filter(|model| category.is_none_or(|category| model.category == category))
         .filter(|model| {
-            [&model.code, &model.manufacturer, &model.name]
-                .iter()
-                .any(|field| field.to_lowercase().contains(&needle))
+            needle.as_ref().is_none_or(|needle| {
+                [&model.code, &model.manufacturer, &model.name]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(needle))
+            })
         })
-        .collect())
+        .collect();
+    models.sort_by(|a, b| a.code.cmp(&b.code));
+    models
 }
 
 #[cfg(test)]

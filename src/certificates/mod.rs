@@ -137,7 +137,11 @@ pub async fn for_provisions(
     provisions: &[ProvisionId],
 ) -> Result<Vec<Certificate>> {
     Ok(certificate::Entity::find()
-        .filter(certificate::Column::ProvisionId.is_in(provisions.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            certificate::Column::ProvisionId,
+            provisions.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?)
 }

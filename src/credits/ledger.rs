@@ -212,7 +212,11 @@ pub async fn available(
             "free_grams",
         )
         .inner_join(batch::Entity)
-        .filter(batch::Column::ListingId.is_in(listings.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            batch::Column::ListingId,
+            listings.iter().map(|id| id.0),
+        ))
         .group_by(batch::Column::ListingId)
         .into_tuple()
         .all(db)

@@ -78,7 +78,11 @@ pub async fn find_projects(
     ids: &[ProjectId],
 ) -> Result<Vec<CreditProject>> {
     let rows = project::Entity::find()
-        .filter(project::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            project::Column::Id,
+            ids.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())
@@ -93,7 +97,11 @@ pub async fn find_listing(db: &impl ConnectionTrait, id: ListingId) -> Result<Op
 
 pub async fn find_listings(db: &impl ConnectionTrait, ids: &[ListingId]) -> Result<Vec<Listing>> {
     let rows = listing::Entity::find()
-        .filter(listing::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            listing::Column::Id,
+            ids.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())

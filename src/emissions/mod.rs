@@ -189,7 +189,11 @@ pub async fn find_emission(
 
 pub async fn find_many(db: &impl ConnectionTrait, ids: &[EmissionId]) -> Result<Vec<Emission>> {
     let rows = emission::Entity::find()
-        .filter(emission::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            emission::Column::Id,
+            ids.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?;
     rows_to_emissions(rows)
@@ -257,7 +261,11 @@ pub async fn pages_for_aircraft(
             Alias::new("page_rank"),
         )
         .from(emission::Entity)
-        .and_where(Expr::col(emission::Column::AircraftId).is_in(aircraft.iter().map(|id| id.0)));
+        .and_where(crate::db::any_of(
+            db.get_database_backend(),
+            emission::Column::AircraftId,
+            aircraft.iter().map(|id| id.0),
+        ));
     if let Some(after) = page.after {
         ranked.and_where(Expr::col(emission::Column::Id).gt(after));
     }

@@ -1,13 +1,16 @@
 //! Estimating a flight and recording one.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use super::entity::{emission, estimate};
 use super::{Emission, Estimate, FlightFigures, find_estimate, methodology};
 use crate::config::Config;
+use crate::credits::entity::listing;
 use crate::error::{Error, Existing, Result};
 use crate::fleet::TailNumber;
 use crate::fuel::{FuelType, SafBlend};
@@ -69,8 +72,7 @@ async fn compute_flight(
     let aircraft = crate::fleet::find_by_tail(db, organization, &flight.tail_number)
         .await?
         .ok_or_else(|| Error::not_found(format!("Aircraft {}", flight.tail_number)))?;
-    let model = crate::catalog::find(db, &aircraft.model_code)
-        .await?
+    let model = crate::catalog::find(&aircraft.model_code)
         .ok_or_else(|| Error::not_found("AircraftModel"))?;
     let fuel = flight.fuel.unwrap_or(aircraft.fuel_type);
     let figures = methodology::compute(methodology::Flight {
@@ -81,7 +83,7 @@ async fn compute_flight(
     });
     Ok(FlightFigures {
         aircraft_id: aircraft.id,
-        model_code: model.code,
+        model_code: model.code.clone(),
         duration: flight.duration,
         fuel,
         saf: flight.saf,
@@ -97,21 +99,54 @@ pub async fn estimate(
     flight: FlightRequest,
 ) -> Result<Estimate> {
     let figures = compute_flight(db, organization, &flight).await?;
-    let listing = crate::credits::default_listing(db).await?.ok_or_else(|| {
-        Error::insufficient_supply("no credit listing is available to price offsets")
-    })?;
     let now = Utc::now();
     let mut row = estimate::ActiveModel {
         created_at: Set(now),
-        listing_id: Set(listing.id),
-        unit_price_minor: Set(listing.unit_price.minor),
-        currency: Set(listing.unit_price.currency),
         fee_bps: Set(config.fee.get() as i32),
         expires_at: Set(now + config.estimate_validity),
         ..Default::default()
     };
     super::set_flight_columns!(row, organization, figures);
-    Ok(row.insert(db).await?.try_into()?)
+    // The price is copied from the default listing by the insert itself: one statement, and
+    // never a price older than the estimate, whichever instance changed it.
+    let mut columns = Vec::new();
+    let mut pricing = Query::select();
+    for column in estimate::Column::iter() {
+        if let ActiveValue::Set(value) = row.get(column) {
+            columns.push(column);
+            pricing.expr(Expr::val(value));
+        }
+    }
+    columns.extend([
+        estimate::Column::ListingId,
+        estimate::Column::UnitPriceMinor,
+        estimate::Column::Currency,
+    ]);
+    pricing
+        .columns([
+            listing::Column::Id,
+            listing::Column::UnitPriceMinor,
+            listing::Column::Currency,
+        ])
+        .from(listing::Entity)
+        .and_where(listing::Column::IsDefault.eq(true))
+        .order_by(listing::Column::Id, Order::Asc)
+        .limit(1);
+    let insert = Query::insert()
+        .into_table(estimate::Entity)
+        .columns(columns)
+        .select_from(pricing)
+        .map_err(|error| DbErr::Custom(error.to_string()))?
+        .returning_all()
+        .to_owned();
+    let inserted = estimate::Entity::find()
+        .from_raw_sql(db.get_database_backend().build(&insert))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            Error::insufficient_supply("no credit listing is available to price offsets")
+        })?;
+    Ok(inserted.try_into()?)
 }
 
 impl FlightDetails {

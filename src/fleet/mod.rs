@@ -58,15 +58,14 @@ pub async fn register(
     organization: OrganizationId,
     new: NewAircraft,
 ) -> Result<Aircraft> {
-    let model = crate::catalog::find(db, &new.model_code)
-        .await?
-        .ok_or_else(|| unknown_model(&new.model_code))?;
+    let model =
+        crate::catalog::find(&new.model_code).ok_or_else(|| unknown_model(&new.model_code))?;
     ensure_tail_free(db, organization, &new.tail_number).await?;
     let now = Utc::now();
     entity::ActiveModel {
         organization_id: Set(organization),
         tail_number: Set(new.tail_number.clone()),
-        model_code: Set(model.code),
+        model_code: Set(model.code.clone()),
         fuel_type: Set(new.fuel_type.unwrap_or(model.default_fuel_type)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -95,10 +94,8 @@ pub async fn update(
         _ => row.tail_number,
     };
     if let Some(code) = changes.model_code {
-        let model = crate::catalog::find(db, &code)
-            .await?
-            .ok_or_else(|| unknown_model(&code))?;
-        active.model_code = Set(model.code);
+        let model = crate::catalog::find(&code).ok_or_else(|| unknown_model(&code))?;
+        active.model_code = Set(model.code.clone());
     }
     if let Some(fuel) = changes.fuel_type {
         active.fuel_type = Set(fuel);
@@ -170,7 +167,11 @@ pub async fn find_by_tail(
 
 pub async fn find_many(db: &impl ConnectionTrait, ids: &[AircraftId]) -> Result<Vec<Aircraft>> {
     Ok(entity::Entity::find()
-        .filter(entity::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            entity::Column::Id,
+            ids.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?)
 }

@@ -29,7 +29,7 @@ impl HttpState {
             return Ok(Viewer::InvalidKey);
         };
         Ok(
-            match crate::organizations::authenticate(&self.app.db, secret).await? {
+            match crate::organizations::authenticate(&self.app.db, &self.app.keys, secret).await? {
                 Some(organization) => Viewer::Organization(organization),
                 None => Viewer::InvalidKey,
             },

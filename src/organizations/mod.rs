@@ -2,6 +2,10 @@
 
 pub mod entity;
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -73,17 +77,68 @@ fn hash_key(secret: &str) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// How long a key found valid is believed without asking the database again: a revocation
+/// (from the CLI, on any instance) takes effect on every instance within this time.
+const KEY_CACHE_TTL: Duration = Duration::from_secs(1);
+/// Keys believed at once; more are forgotten wholesale (a few clients hold most keys in use).
+const KEY_CACHE_CAPACITY: usize = 10_000;
+
+/// Valid keys seen in the last [`KEY_CACHE_TTL`], by hash: a client sending requests in a burst
+/// costs one key lookup a second rather than one a request. Unknown keys are never cached.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: Mutex<HashMap<String, CachedKey>>,
+}
+
+#[derive(Clone, Copy)]
+struct CachedKey {
+    organization_id: OrganizationId,
+    checked_at: Instant,
+}
+
+impl KeyCache {
+    fn get(&self, hash: &str) -> Option<OrganizationId> {
+        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.get(hash)
+            .filter(|key| key.checked_at.elapsed() < KEY_CACHE_TTL)
+            .map(|key| key.organization_id)
+    }
+
+    fn insert(&self, hash: String, organization_id: OrganizationId) {
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        if keys.len() >= KEY_CACHE_CAPACITY {
+            keys.retain(|_, key| key.checked_at.elapsed() < KEY_CACHE_TTL);
+            if keys.len() >= KEY_CACHE_CAPACITY {
+                keys.clear();
+            }
+        }
+        let checked_at = Instant::now();
+        keys.insert(
+            hash,
+            CachedKey {
+                organization_id,
+                checked_at,
+            },
+        );
+    }
+}
+
 /// The organization a presented key belongs to, if the key is well-formed, known and not
-/// revoked; notes that the key was used.
+/// revoked (or was, less than [`KEY_CACHE_TTL`] ago); notes that the key was used.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
+    cache: &KeyCache,
     secret: &str,
 ) -> Result<Option<OrganizationId>> {
     if !secret.starts_with(KEY_PREFIX) || secret.len() < KEY_PREFIX.len() + 32 {
         return Ok(None);
     }
+    let hash = hash_key(secret);
+    if let Some(organization) = cache.get(&hash) {
+        return Ok(Some(organization));
+    }
     let Some(key) = api_key::Entity::find()
-        .filter(api_key::Column::KeyHash.eq(hash_key(secret)))
+        .filter(api_key::Column::KeyHash.eq(&hash))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
         .await?
@@ -101,6 +156,7 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
+    cache.insert(hash, key.organization_id);
     Ok(Some(key.organization_id))
 }
 

@@ -138,7 +138,11 @@ pub async fn find(
 
 pub async fn find_many(db: &impl ConnectionTrait, ids: &[PaymentId]) -> Result<Vec<Payment>> {
     Ok(payment::Entity::find()
-        .filter(payment::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            payment::Column::Id,
+            ids.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?)
 }
@@ -163,7 +167,11 @@ pub async fn for_provisions(
     provisions: &[ProvisionId],
 ) -> Result<HashMap<ProvisionId, Payment>> {
     let rows = payment::Entity::find()
-        .filter(payment::Column::ProvisionId.is_in(provisions.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            payment::Column::ProvisionId,
+            provisions.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?;
     Ok(rows
@@ -235,7 +243,11 @@ pub async fn timelines(
     payments: &[PaymentId],
 ) -> Result<HashMap<PaymentId, Vec<PaymentEvent>>> {
     let rows = payment_event::Entity::find()
-        .filter(payment_event::Column::PaymentId.is_in(payments.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            payment_event::Column::PaymentId,
+            payments.iter().map(|id| id.0),
+        ))
         .order_by_asc(payment_event::Column::Id)
         .all(db)
         .await?;

@@ -115,7 +115,11 @@ pub async fn find(
 
 pub async fn find_many(db: &impl ConnectionTrait, ids: &[QuoteId]) -> Result<Vec<Quote>> {
     Ok(quote::Entity::find()
-        .filter(quote::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            quote::Column::Id,
+            ids.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?)
 }

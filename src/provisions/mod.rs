@@ -162,7 +162,11 @@ pub async fn find(
 
 pub async fn find_many(db: &impl ConnectionTrait, ids: &[ProvisionId]) -> Result<Vec<Provision>> {
     let rows = provision::Entity::find()
-        .filter(provision::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            provision::Column::Id,
+            ids.iter().map(|id| id.0),
+        ))
         .all(db)
         .await?;
     rows_to_provisions(rows)
@@ -219,7 +223,11 @@ pub async fn allocations(
 ) -> Result<HashMap<ProvisionId, Vec<Allocation>>> {
     let rows = allocation::Entity::find()
         .find_also_related(batch::Entity)
-        .filter(allocation::Column::ProvisionId.is_in(provisions.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            allocation::Column::ProvisionId,
+            provisions.iter().map(|id| id.0),
+        ))
         .order_by_asc(allocation::Column::Id)
         .all(db)
         .await?;
@@ -249,7 +257,11 @@ pub async fn linked_emissions(
     provisions: &[ProvisionId],
 ) -> Result<HashMap<ProvisionId, Vec<EmissionId>>> {
     let links = provision_emission::Entity::find()
-        .filter(provision_emission::Column::ProvisionId.is_in(provisions.iter().copied()))
+        .filter(crate::db::any_of(
+            db.get_database_backend(),
+            provision_emission::Column::ProvisionId,
+            provisions.iter().map(|id| id.0),
+        ))
         .order_by_asc(provision_emission::Column::EmissionId)
         .all(db)
         .await?;
@@ -259,26 +271,6 @@ pub async fn linked_emissions(
             .entry(link.provision_id)
             .or_default()
             .push(link.emission_id);
-    }
-    Ok(linked)
-}
-
-/// Provision ids linked to each emission, newest first.
-pub async fn provisions_of_emissions(
-    db: &impl ConnectionTrait,
-    emissions: &[EmissionId],
-) -> Result<HashMap<EmissionId, Vec<ProvisionId>>> {
-    let links = provision_emission::Entity::find()
-        .filter(provision_emission::Column::EmissionId.is_in(emissions.iter().copied()))
-        .order_by_desc(provision_emission::Column::ProvisionId)
-        .all(db)
-        .await?;
-    let mut linked: HashMap<EmissionId, Vec<ProvisionId>> = HashMap::new();
-    for link in links {
-        linked
-            .entry(link.emission_id)
-            .or_default()
-            .push(link.provision_id);
     }
     Ok(linked)
 }

@@ -1,6 +1,5 @@
-use async_graphql::{Context, Object};
+use async_graphql::Object;
 
-use crate::api::context::ContextExt;
 use crate::api::errors::ApiResult;
 use crate::api::inputs;
 use crate::api::types::aircraft_model::AircraftModelNode;
@@ -15,7 +14,6 @@ impl CatalogQuery {
     /// matching `search` in code, manufacturer or name. Public.
     async fn aircraft_models(
         &self,
-        ctx: &Context<'_>,
         #[graphql(desc = "Only types of this category; all when null.")] category: Option<
             AircraftCategory,
         >,
@@ -27,8 +25,7 @@ impl CatalogQuery {
         let search = search
             .map(|search| inputs::text(&search, 100, "search"))
             .transpose()?;
-        let models =
-            crate::catalog::list(ctx.db(), category.map(Into::into), search.as_deref()).await?;
+        let models = crate::catalog::list(category.map(Into::into), search.as_deref());
         Ok(models.into_iter().map(AircraftModelNode).collect())
     }
 }

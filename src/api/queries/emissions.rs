@@ -7,7 +7,7 @@ use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::parse;
 use crate::api::inputs;
 use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
-use crate::api::types::emission::{EmissionNode, preload_aircraft};
+use crate::api::types::emission::{EmissionNode, preload};
 use crate::api::types::enums::OffsetStatus;
 use crate::emissions::{self, EmissionFilter};
 
@@ -98,7 +98,7 @@ impl EmissionsQuery {
             .all(ctx.db())
             .await?;
         let emissions = emissions::rows_to_emissions(rows)?;
-        preload_aircraft(ctx, &emissions).await?;
+        preload(ctx, &emissions).await?;
         Ok(connection(
             emissions,
             page,

@@ -1,11 +1,9 @@
-use std::collections::HashSet;
-
 use async_graphql::{Context, Object};
 
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::inputs;
-use crate::api::loaders::{AircraftEmissions, ModelCode};
+use crate::api::loaders::AircraftEmissions;
 use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::api::types::aircraft::AircraftNode;
 use crate::fleet::{self, Aircraft};
@@ -78,21 +76,14 @@ impl FleetQuery {
     }
 }
 
-/// Loads what a page of aircraft needs in one batch per relation: their models, and each
-/// page of emissions the query asks of them (one batch per distinct `first`/`after`).
+/// Loads each page of emissions the query asks of a page of aircraft in one batch (one per
+/// distinct `first`/`after`).
 async fn preload(ctx: &Context<'_>, aircraft: &[Aircraft]) -> ApiResult<()> {
     let selection = ctx.look_ahead();
     let nodes = [
         selection.field("edges").field("node"),
         selection.field("nodes"),
     ];
-    if nodes.iter().any(|node| node.field("model").exists()) {
-        let codes: HashSet<ModelCode> = aircraft
-            .iter()
-            .map(|aircraft| ModelCode(aircraft.model_code.clone()))
-            .collect();
-        ctx.loader().load_many(codes).await?;
-    }
     for field in nodes
         .iter()
         .flat_map(|node| node.field("emissions").selection_fields())

@@ -2,12 +2,12 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::aircraft_model::AircraftModelNode;
-use super::emission::{EmissionNode, preload_aircraft};
+use super::emission::{EmissionNode, preload};
 use super::enums::FuelType;
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::GlobalId;
-use crate::api::loaders::{AircraftEmissions, ModelCode};
+use crate::api::loaders::AircraftEmissions;
 use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::fleet::Aircraft;
 
@@ -27,10 +27,8 @@ impl AircraftNode {
     }
 
     /// Its aircraft type in the catalog, which gives the fuel burn of its estimates.
-    async fn model(&self, ctx: &Context<'_>) -> ApiResult<AircraftModelNode> {
-        ctx.loader()
-            .load_one(ModelCode(self.0.model_code.clone()))
-            .await?
+    async fn model(&self) -> ApiResult<AircraftModelNode> {
+        crate::catalog::find(&self.0.model_code)
             .map(AircraftModelNode)
             .ok_or_else(|| ApiError::not_found("AircraftModel"))
     }
@@ -85,7 +83,7 @@ impl AircraftNode {
             page,
         };
         let rows = ctx.loader().load_one(key).await?.unwrap_or_default();
-        preload_aircraft(ctx, &rows).await?;
+        preload(ctx, &rows).await?;
         let total = TotalCount::of(&crate::emissions::select_for_aircraft(self.0.id));
         Ok(connection(
             rows,

@@ -5,7 +5,7 @@ use super::enums::{AircraftCategory, EngineType, FuelType};
 use crate::api::id::{NodeKind, encode};
 use crate::catalog::AircraftModel;
 
-pub struct AircraftModelNode(pub AircraftModel);
+pub struct AircraftModelNode(pub &'static AircraftModel);
 
 /// An aircraft type with its average block fuel burn and where that figure comes from.
 #[Object(name = "AircraftModel")]

@@ -9,10 +9,11 @@ use super::enums::OffsetStatus;
 use super::flight::{FlightFields, Methodology};
 use super::provision::ProvisionNode;
 use crate::accounting::offsets;
+use crate::accounting::offsets::Coverage;
 use crate::api::context::ContextExt;
 use crate::api::errors::ApiResult;
 use crate::api::id::GlobalId;
-use crate::api::loaders::{ModelCode, OffsetOf, ProvisionsOf};
+use crate::api::loaders::CoverageOf;
 use crate::emissions::Emission;
 use crate::ids::AircraftId;
 use crate::units::Grams;
@@ -91,12 +92,13 @@ impl EmissionNode {
 
     /// Provisions linked to this emission, newest first.
     async fn provisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProvisionNode>> {
-        let provisions = ctx
-            .loader()
-            .load_one(ProvisionsOf(self.0.id))
+        Ok(self
+            .coverage(ctx)
             .await?
-            .unwrap_or_default();
-        Ok(provisions.into_iter().map(ProvisionNode).collect())
+            .provisions
+            .into_iter()
+            .map(ProvisionNode)
+            .collect())
     }
 
     /// The methodology version and factors its figures were computed with.
@@ -111,12 +113,16 @@ impl EmissionNode {
 }
 
 impl EmissionNode {
-    async fn exact_offset_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+    async fn coverage(&self, ctx: &Context<'_>) -> ApiResult<Coverage> {
         Ok(ctx
             .loader()
-            .load_one(OffsetOf(self.0.id))
+            .load_one(CoverageOf(self.0.id))
             .await?
             .unwrap_or_default())
+    }
+
+    async fn exact_offset_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        Ok(self.coverage(ctx).await?.offset_kg)
     }
 
     /// The offset rounded once, to the gram.
@@ -125,32 +131,36 @@ impl EmissionNode {
     }
 }
 
-/// Loads the aircraft of a page of emissions, and their models, in one batch each when the
-/// query selects them: item resolvers then find them cached, whatever the timing of the batch
-/// window.
-pub async fn preload_aircraft(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<()> {
+/// Fields of an emission read from its coverage.
+const COVERAGE_FIELDS: [&str; 4] = ["provisions", "offsetKg", "offsetPercentage", "offsetStatus"];
+
+/// Loads what a page of emissions relates to, in one statement per relation the query selects
+/// (their aircraft, their coverage): item resolvers then find it cached, so the count of
+/// statements depends neither on the page's size nor on how the executor schedules them.
+pub async fn preload(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<()> {
     let selection = ctx.look_ahead();
     let nodes = [
         selection.field("edges").field("node"),
         selection.field("nodes"),
     ];
-    if !nodes.iter().any(|node| node.field("aircraft").exists()) {
-        return Ok(());
-    }
-    let ids: HashSet<AircraftId> = emissions
-        .iter()
-        .map(|emission| emission.flight.aircraft_id)
-        .collect();
-    let aircraft = ctx.loader().load_many(ids).await?;
-    if nodes
-        .iter()
-        .any(|node| node.field("aircraft").field("model").exists())
-    {
-        let codes: HashSet<ModelCode> = aircraft
-            .values()
-            .map(|aircraft| ModelCode(aircraft.model_code.clone()))
-            .collect();
-        ctx.loader().load_many(codes).await?;
-    }
+    let selects = |field: &str| nodes.iter().any(|node| node.field(field).exists());
+    let aircraft = async {
+        if selects("aircraft") {
+            let ids: HashSet<AircraftId> = emissions
+                .iter()
+                .map(|emission| emission.flight.aircraft_id)
+                .collect();
+            ctx.loader().load_many(ids).await?;
+        }
+        ApiResult::Ok(())
+    };
+    let coverage = async {
+        if COVERAGE_FIELDS.iter().any(|field| selects(field)) {
+            let ids = emissions.iter().map(|emission| CoverageOf(emission.id));
+            ctx.loader().load_many(ids).await?;
+        }
+        ApiResult::Ok(())
+    };
+    tokio::try_join!(aircraft, coverage)?;
     Ok(())
 }
