@@ -31,5 +31,6 @@ mod retries;
 mod schema;
 mod security;
 mod smtp;
+mod storefront;
 mod subscriptions;
 mod transport;
