@@ -1,5 +1,6 @@
 //! A `contrail serve` of its own for a bench: a fresh directory (and, with a PostgreSQL URL, a
-//! fresh database), the rate limits lifted, its demo API key read from its first start.
+//! fresh database), the rate limits lifted, its demo API key read from its first start. The
+//! directory and the database are also what a bench that runs Contrail in-process starts from.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -163,10 +164,10 @@ async fn demo_key(stdout: std::process::ChildStdout) -> Result<String> {
 }
 
 /// A directory removed when dropped.
-struct ScratchDirectory(PathBuf);
+pub struct ScratchDirectory(PathBuf);
 
 impl ScratchDirectory {
-    fn create(path: PathBuf) -> Result<ScratchDirectory> {
+    pub fn create(path: PathBuf) -> Result<ScratchDirectory> {
         std::fs::create_dir_all(&path)?;
         Ok(ScratchDirectory(path))
     }
@@ -179,14 +180,14 @@ impl Drop for ScratchDirectory {
 }
 
 /// A database of its own on the PostgreSQL server, dropped when this is.
-struct PostgresDatabase {
+pub struct PostgresDatabase {
     admin_url: String,
     name: String,
-    url: String,
+    pub url: String,
 }
 
 impl PostgresDatabase {
-    async fn create(admin_url: &str, name: &str) -> Result<PostgresDatabase> {
+    pub async fn create(admin_url: &str, name: &str) -> Result<PostgresDatabase> {
         let admin = sea_orm::Database::connect(admin_url).await?;
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
