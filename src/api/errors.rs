@@ -137,6 +137,9 @@ pub fn request_error(code: &str, message: &str, field: Option<&str>) -> ServerEr
     if let Some(field) = field {
         extensions.set("field", field);
     }
+    if let Some(id) = crate::telemetry::request_id() {
+        extensions.set("requestId", id.as_str());
+    }
     error.extensions = Some(extensions);
     error
 }

@@ -10,6 +10,7 @@ mod inputs;
 pub mod loaders;
 mod mutations;
 mod node;
+mod observe;
 mod pagination;
 mod queries;
 mod schema;

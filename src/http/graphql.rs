@@ -30,7 +30,10 @@ impl HttpState {
         };
         Ok(
             match crate::organizations::authenticate(&self.app.db, &self.app.keys, secret).await? {
-                Some(organization) => Viewer::Organization(organization),
+                Some(organization) => {
+                    tracing::Span::current().record("organization_id", organization.0);
+                    Viewer::Organization(organization)
+                }
                 None => Viewer::InvalidKey,
             },
         )
@@ -43,7 +46,7 @@ impl HttpState {
             DbLoader {
                 db: self.app.db.clone(),
             },
-            tokio::spawn,
+            |batch| tokio::spawn(crate::db::in_current_request(batch)),
             HashMapCache::default(),
         );
         loader.enable_all_cache(cache);

@@ -24,6 +24,8 @@ mod keys;
 mod layout;
 mod lifecycle;
 mod linking;
+mod observability;
+mod operations;
 mod paging;
 pub mod payments;
 mod provisions;
