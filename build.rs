@@ -2,9 +2,11 @@
 //! without it `cargo test` lists them as ignored, with the reason, instead of passing
 //! silently: the PostgreSQL variants of the API tests (`TEST_DATABASE_URL`), the browser
 //! and Node client tests (`BROWSER_TESTS`, after `npm ci --prefix tests/node`,
-//! `npm ci --prefix tests/clients` and installing Chromium), and the checks against a real
-//! Prometheus (`PROMETHEUS_TESTS`, after installing Debian's `prometheus`). Also records the
-//! git commit the binary is built from, for `contrail_build_info`.
+//! `npm ci --prefix tests/clients` and installing Chromium), the checks against a real
+//! Prometheus (`PROMETHEUS_TESTS`, after installing Debian's `prometheus`), and the fuzzing of
+//! the REST routes against their OpenAPI document (`SCHEMATHESIS`, the path of the
+//! `schemathesis` command). Also records the git commit the binary is built from, for
+//! `contrail_build_info`.
 
 use std::process::Command;
 
@@ -13,6 +15,7 @@ fn main() {
         ("TEST_DATABASE_URL", "postgres_tests"),
         ("BROWSER_TESTS", "browser_tests"),
         ("PROMETHEUS_TESTS", "prometheus_tests"),
+        ("SCHEMATHESIS", "schemathesis_tests"),
     ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
         println!("cargo::rerun-if-env-changed={variable}");

@@ -1,4 +1,4 @@
-//! The `contrail` command: serve (default), migrate, org create, schema, and the platform
+//! The `contrail` command: serve (default), migrate, org create, schema, openapi, and the platform
 //! operator's credits commands.
 
 mod commands;
@@ -34,6 +34,10 @@ pub async fn run() -> ExitCode {
         Command::Credits(command) => credits::run(&config, command).await,
         Command::Schema => {
             print!("{}", crate::api::sdl());
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", crate::http::rest::openapi::document());
             Ok(())
         }
     };

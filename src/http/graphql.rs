@@ -63,7 +63,7 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
 }
 
-pub(super) fn internal_error(media: Media, error: &crate::error::Error) -> Response {
+fn internal_error(media: Media, error: &crate::error::Error) -> Response {
     tracing::error!(%error, "cannot serve a request");
     media.refusal(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,7 +114,7 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         Some(key) => {
             let once = idempotency::Once {
                 state: &state,
-                media,
+                shape: idempotency::Shape::GraphQL(media),
                 viewer,
                 fingerprint,
             };

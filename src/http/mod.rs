@@ -9,8 +9,10 @@ mod graphql;
 mod idempotency;
 mod media;
 mod observe;
+mod openapi_page;
 mod protection;
 mod request;
+pub mod rest;
 pub mod server;
 mod sockets;
 mod webhooks;
@@ -71,15 +73,20 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
             state.limiter.clone(),
             protection::limit_rate,
         ));
-    // Stripe's deliveries and the orchestrator's probes are not clients to slow down.
+    // Stripe's deliveries and the orchestrator's probes are not clients to slow down; the
+    // API's documents are static.
     let routes = limited
         .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/openapi.json", get(rest::openapi::serve))
+        .route("/openapi", get(openapi_page::page))
+        .route("/openapi/assets/{file}", get(openapi_page::asset))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_timeout,
         ))
+        .merge(rest::router(&state))
         .with_state(state);
     // The Stripe test double answers on this server (development without a Stripe key).
     let routes = match double {
