@@ -11,7 +11,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::config::{Config, Secret};
 use crate::events::Events;
-use crate::jobs::{Wake, Workers};
+use crate::jobs::{Liveness, Wake, Workers};
 use crate::mail::{LogTransport, MailJob, SmtpTransport, Transport};
 use crate::organizations::KeyCache;
 use crate::payments::checkout::Checkouts;
@@ -45,6 +45,8 @@ pub struct App {
     pub events: Events,
     /// API keys recently found valid.
     pub keys: Arc<KeyCache>,
+    /// When each background job last came round, for readiness.
+    pub liveness: Liveness,
 }
 
 pub struct AppBuilder {
@@ -160,6 +162,7 @@ impl AppBuilder {
             reconciliation_wake: Wake::default(),
             stripe_double,
             keys: Arc::default(),
+            liveness: Liveness::default(),
         })
     }
 }
@@ -222,7 +225,7 @@ impl App {
 
     /// Starts this instance's background jobs; they stop when the result is dropped.
     pub fn spawn_workers(&self) -> Workers {
-        let mut workers = Workers::default();
+        let mut workers = Workers::new(self.liveness.clone());
         let (retirement, wake) = self.retirements.job(self.jobs_db.clone());
         workers.spawn(retirement, wake);
         let mail = MailJob {

@@ -1,6 +1,11 @@
 //! Database connections and write transactions, for SQLite and PostgreSQL alike.
 
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+
+use tracing::Instrument;
 
 use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr};
@@ -37,6 +42,40 @@ pub async fn connect_for_jobs(url: &str) -> Result<DatabaseConnection, DbErr> {
     connect_with(url, JOBS_POOL_SIZE).await
 }
 
+tokio::task_local! {
+    /// The statements of the request being served, for its `statements per request` figure.
+    static STATEMENTS: Arc<AtomicU32>;
+}
+
+/// Runs `future` counting the SQL statements it runs (and those of the loaders it spawns
+/// through [`in_current_request`]); the count is read from `counter` afterwards.
+pub async fn counting_statements<F: Future>(counter: Arc<AtomicU32>, future: F) -> F::Output {
+    STATEMENTS.scope(counter, future).await
+}
+
+/// `future`, to be spawned, still counted and traced as part of the current request.
+pub fn in_current_request<F>(future: F) -> impl Future<Output = F::Output> + Send + 'static
+where
+    F: Future + Send + 'static,
+    F::Output: Send,
+{
+    let counter = STATEMENTS.try_with(Arc::clone).ok();
+    let future = future.instrument(tracing::Span::current());
+    async move {
+        match counter {
+            Some(counter) => STATEMENTS.scope(counter, future).await,
+            None => future.await,
+        }
+    }
+}
+
+/// Called by SeaORM after every statement.
+fn observe_statement(info: &sea_orm::metric::Info<'_>) {
+    metrics::histogram!("contrail_db_statement_duration_seconds")
+        .record(info.elapsed.as_secs_f64());
+    let _ = STATEMENTS.try_with(|counter| counter.fetch_add(1, Ordering::Relaxed));
+}
+
 async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
@@ -49,7 +88,9 @@ async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnect
                 .foreign_keys(true)
         })
         .max_connections(max_connections);
-    Database::connect(options).await
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(observe_statement);
+    Ok(db)
 }
 
 /// Starts a transaction that writes. On SQLite it takes the write lock at `BEGIN`, so two

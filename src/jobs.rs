@@ -10,14 +10,16 @@
 //! finishes the item in hand and releases the claims it has not started, for another instance
 //! to take at once.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::error::Result;
 
@@ -165,27 +167,57 @@ where
     Ok(())
 }
 
+/// A job that has not come round its loop for this long is stuck: a loop sleeps at most
+/// [`MAX_IDLE`], and one batch of work takes seconds.
+pub const STALLED_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// When each running job last came round its loop, for the readiness probe.
+#[derive(Clone, Default)]
+pub struct Liveness(Arc<Mutex<HashMap<&'static str, Instant>>>);
+
+impl Liveness {
+    fn beat(&self, job: &'static str) {
+        let mut beats = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        beats.insert(job, Instant::now());
+    }
+
+    /// The jobs that have not come round for longer than [`STALLED_AFTER`].
+    pub fn stalled(&self) -> Vec<&'static str> {
+        let beats = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stalled: Vec<&'static str> = beats
+            .iter()
+            .filter(|(_, beat)| beat.elapsed() > STALLED_AFTER)
+            .map(|(job, _)| *job)
+            .collect();
+        stalled.sort_unstable();
+        stalled
+    }
+}
+
 /// The running jobs of an instance; dropping it aborts them, [`Workers::shutdown`] stops them
 /// gracefully.
 pub struct Workers {
     tasks: Vec<JoinHandle<()>>,
     stop: watch::Sender<bool>,
-}
-
-impl Default for Workers {
-    fn default() -> Self {
-        Workers {
-            tasks: Vec::new(),
-            stop: watch::channel(false).0,
-        }
-    }
+    liveness: Liveness,
 }
 
 impl Workers {
+    /// Jobs spawned here report to `liveness`.
+    pub fn new(liveness: Liveness) -> Self {
+        Workers {
+            tasks: Vec::new(),
+            stop: watch::channel(false).0,
+            liveness,
+        }
+    }
+
     /// Runs `job` until the workers stop.
     pub fn spawn(&mut self, job: impl Job, wake: Wake) {
         let stop = Stop(self.stop.subscribe());
-        self.tasks.push(tokio::spawn(run(job, wake, stop)));
+        let liveness = self.liveness.clone();
+        self.tasks
+            .push(tokio::spawn(run(job, wake, stop, liveness)));
     }
 
     /// Asks every job to stop after the item in hand, and waits (at most `grace`).
@@ -211,9 +243,14 @@ impl Drop for Workers {
     }
 }
 
-async fn run(job: impl Job, wake: Wake, mut stop: Stop) {
+async fn run(job: impl Job, wake: Wake, mut stop: Stop, liveness: Liveness) {
     while !stop.requested() {
-        let idle = match job.run_due(&stop).await {
+        liveness.beat(job.name());
+        let ran = job
+            .run_due(&stop)
+            .instrument(tracing::info_span!("job", job = job.name()))
+            .await;
+        let idle = match ran {
             Ok(Ran::FullBatch) => continue,
             Ok(Ran::Caught) => match job.next_due().await {
                 Ok(Some(due)) => (due - Utc::now())
@@ -241,9 +278,20 @@ async fn run(job: impl Job, wake: Wake, mut stop: Stop) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
+
+    #[test]
+    fn a_job_silent_too_long_is_stalled() {
+        let liveness = Liveness::default();
+        liveness.beat("mail");
+        liveness.beat("retirement");
+        assert!(liveness.stalled().is_empty());
+        let long_ago = Instant::now() - STALLED_AFTER - Duration::from_secs(1);
+        liveness.0.lock().unwrap().insert("retirement", long_ago);
+        assert_eq!(liveness.stalled(), ["retirement"]);
+        liveness.beat("retirement");
+        assert!(liveness.stalled().is_empty(), "it came round again");
+    }
 
     #[tokio::test]
     async fn a_heartbeat_renews_until_dropped() {

@@ -32,6 +32,7 @@ pub mod retries;
 pub mod settings;
 pub mod stripe_double;
 pub mod stripe_gateway;
+pub mod telemetry;
 pub mod tokens;
 pub mod units;
 

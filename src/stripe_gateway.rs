@@ -84,6 +84,7 @@ fn session(session: CheckoutSession) -> Session {
 
 #[async_trait::async_trait]
 impl PaymentGateway for StripeGateway {
+    #[tracing::instrument(name = "stripe.create_session", skip_all, fields(otel.kind = "client"))]
     async fn create_session(&self, new: &NewSession) -> Result<Session, GatewayError> {
         let currency = stripe_types::Currency::from_str(&new.amount.currency.code().to_lowercase())
             .map_err(|_| GatewayError::Refused("unsupported currency".into()))?;
@@ -115,6 +116,7 @@ impl PaymentGateway for StripeGateway {
         Ok(session(created))
     }
 
+    #[tracing::instrument(name = "stripe.retrieve_session", skip(self), fields(otel.kind = "client"))]
     async fn retrieve_session(&self, id: &str) -> Result<Session, GatewayError> {
         RetrieveCheckoutSession::new(id)
             .send(&self.client)
@@ -123,6 +125,7 @@ impl PaymentGateway for StripeGateway {
             .map_err(gateway_error)
     }
 
+    #[tracing::instrument(name = "stripe.expire_session", skip(self), fields(otel.kind = "client"))]
     async fn expire_session(&self, id: &str) -> Result<Session, GatewayError> {
         ExpireCheckoutSession::new(id)
             .customize()
@@ -133,6 +136,7 @@ impl PaymentGateway for StripeGateway {
             .map_err(gateway_error)
     }
 
+    #[tracing::instrument(name = "stripe.refund", skip(self, payment_intent), fields(otel.kind = "client", payment = payment.0))]
     async fn refund(&self, payment: PaymentId, payment_intent: &str) -> Result<(), GatewayError> {
         CreateRefund::new()
             .payment_intent(payment_intent)

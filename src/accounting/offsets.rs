@@ -23,6 +23,26 @@ pub struct Coverage {
     pub offset_kg: Decimal,
 }
 
+impl Coverage {
+    /// The offset, rounded once, to the gram.
+    pub fn offset(&self) -> Grams {
+        Grams::from_kg(self.offset_kg)
+    }
+
+    /// The exact offset as a percentage of `net` (at most 2 decimals; 150 when offset 150 %).
+    pub fn percentage_of(&self, net: Grams) -> Decimal {
+        if net == Grams::ZERO {
+            return Decimal::ZERO;
+        }
+        crate::units::round(self.offset_kg * Decimal::from(100) / net.kg(), 2).normalize()
+    }
+
+    /// How far an emission of net CO2 `net` is offset.
+    pub fn status(&self, net: Grams) -> OffsetStatus {
+        OffsetStatus::of(self.offset(), net)
+    }
+}
+
 /// The coverage of each of `emissions`, in one statement whatever their number: each link
 /// comes with its provision and the net CO2 of all the emissions that provision covers.
 pub async fn coverage(

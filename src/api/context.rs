@@ -20,6 +20,23 @@ pub enum Viewer {
     Customer(PaymentId),
 }
 
+impl Viewer {
+    /// The caller's organization, or `UNAUTHENTICATED` saying what is missing: what every
+    /// operation on an organization's data asks first, in either API.
+    pub fn organization(self) -> ApiResult<OrganizationId> {
+        match self {
+            Viewer::Organization(id) => Ok(id),
+            Viewer::Anonymous => Err(ApiError::Unauthenticated(
+                "an API key is required: send `Authorization: Bearer ctr_…`",
+            )),
+            Viewer::InvalidKey => Err(ApiError::Unauthenticated("the API key is not valid")),
+            Viewer::Customer(_) => Err(ApiError::Unauthenticated(
+                "a client secret only follows its payment; everything else needs an API key",
+            )),
+        }
+    }
+}
+
 pub trait ContextExt {
     fn app(&self) -> &App;
     fn db(&self) -> &DatabaseConnection;
@@ -50,16 +67,7 @@ impl ContextExt for Context<'_> {
     }
 
     fn organization(&self) -> ApiResult<OrganizationId> {
-        match self.viewer() {
-            Viewer::Organization(id) => Ok(id),
-            Viewer::Anonymous => Err(ApiError::Unauthenticated(
-                "an API key is required: send `Authorization: Bearer ctr_…`",
-            )),
-            Viewer::InvalidKey => Err(ApiError::Unauthenticated("the API key is not valid")),
-            Viewer::Customer(_) => Err(ApiError::Unauthenticated(
-                "a client secret only follows its payment; everything else needs an API key",
-            )),
-        }
+        self.viewer().organization()
     }
 
     fn viewer(&self) -> Viewer {

@@ -57,7 +57,7 @@ impl ApiError {
         }
     }
 
-    /// The input field at fault, as the client spelled it.
+    /// The input field at fault, in the GraphQL spelling.
     fn field(&self) -> Option<&'static str> {
         match self {
             ApiError::BadInput { field, .. } => Some(field),
@@ -66,7 +66,7 @@ impl ApiError {
         }
     }
 
-    /// The message a client sees.
+    /// The message a client sees, fields named in the GraphQL spelling.
     fn message(&self) -> String {
         match self {
             ApiError::BadInput { field, message } => format!("{field}: {message}"),
@@ -78,6 +78,109 @@ impl ApiError {
             ApiError::Domain(error) => error.to_string(),
         }
     }
+
+    /// What a client of either API is told: the code, the message and the field at fault in
+    /// that API's spelling, and what an external reference already names. An internal error's
+    /// cause is logged here, and never told.
+    pub fn report(&self, spelling: Spelling) -> ErrorReport {
+        if let ApiError::Domain(Error::Internal(cause)) = self {
+            tracing::error!(error = %cause, "internal error while serving a request");
+        }
+        let existing_id = match self {
+            ApiError::Domain(Error::ReferenceTaken { existing, .. }) => {
+                Some(existing_id(*existing).0)
+            }
+            _ => None,
+        };
+        ErrorReport {
+            code: self.code(),
+            message: spelling.message(&self.message()),
+            field: self.field().map(|field| spelling.field(field)),
+            existing_id,
+        }
+    }
+}
+
+/// How an API names input fields. Field names are written once, in GraphQL's camelCase; a
+/// message names other fields in backticks (`` `emissionIds` ``), so each API can spell them
+/// its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// GraphQL: `quantityTonnes`.
+    Camel,
+    /// The REST routes of the seed products: `quantity_tonnes`.
+    Snake,
+}
+
+impl Spelling {
+    /// A field name, written in camelCase, in this spelling.
+    pub fn field(self, camel: &str) -> String {
+        match self {
+            Spelling::Camel => camel.to_owned(),
+            Spelling::Snake => {
+                let mut snake = String::with_capacity(camel.len() + 4);
+                for c in camel.chars() {
+                    if c.is_ascii_uppercase() {
+                        snake.push('_');
+                        snake.push(c.to_ascii_lowercase());
+                    } else {
+                        snake.push(c);
+                    }
+                }
+                snake
+            }
+        }
+    }
+
+    /// A message of [`ApiError::message`]: its leading field name and the field names in
+    /// backticks in this spelling. Input the message quotes is in double quotes, untouched.
+    fn message(self, message: &str) -> String {
+        if self == Spelling::Camel {
+            return message.to_owned();
+        }
+        let (lead, rest) = match message.split_once(": ") {
+            Some((lead, rest)) if is_field_name(lead) => (Some(lead), rest),
+            _ => (None, message),
+        };
+        let mut spelled = lead
+            .map(|lead| format!("{}: ", self.field(lead)))
+            .unwrap_or_default();
+        let mut in_quotes = false;
+        for (index, part) in rest.split('`').enumerate() {
+            if index > 0 {
+                spelled.push('`');
+            }
+            // Odd parts lie between backticks.
+            let named = index % 2 == 1 && !in_quotes && is_field_name(part);
+            if named {
+                spelled.push_str(&self.field(part));
+            } else {
+                spelled.push_str(part);
+                // Quoted input escapes its own quotes (`\"`).
+                let quotes = part.matches('"').count() - part.matches("\\\"").count();
+                in_quotes ^= quotes % 2 == 1;
+            }
+        }
+        spelled
+    }
+}
+
+/// Whether `text` is a field name as the API layer writes them (camelCase).
+fn is_field_name(text: &str) -> bool {
+    text.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && text.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// An error as a client of either API receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorReport {
+    /// `BAD_USER_INPUT`, `NOT_FOUND`, … (the same codes in both APIs).
+    pub code: &'static str,
+    pub message: String,
+    /// The input field at fault.
+    pub field: Option<String>,
+    /// The global ID of what an external reference already names (`CONFLICT`).
+    pub existing_id: Option<String>,
 }
 
 /// The global ID of what a taken reference names.
@@ -114,16 +217,14 @@ impl From<sea_orm::DbErr> for ApiError {
 
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
-        if let ApiError::Domain(Error::Internal(cause)) = &error {
-            tracing::error!(error = %cause, "internal error while resolving a request");
-        }
-        async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
-            extensions.set("code", error.code());
-            if let Some(field) = error.field() {
+        let report = error.report(Spelling::Camel);
+        async_graphql::Error::new(report.message).extend_with(|_, extensions| {
+            extensions.set("code", report.code);
+            if let Some(field) = report.field {
                 extensions.set("field", field);
             }
-            if let ApiError::Domain(Error::ReferenceTaken { existing, .. }) = &error {
-                extensions.set("existingId", existing_id(*existing).0);
+            if let Some(existing) = report.existing_id {
+                extensions.set("existingId", existing);
             }
         })
     }
@@ -136,6 +237,9 @@ pub fn request_error(code: &str, message: &str, field: Option<&str>) -> ServerEr
     extensions.set("code", code);
     if let Some(field) = field {
         extensions.set("field", field);
+    }
+    if let Some(id) = crate::telemetry::request_id() {
+        extensions.set("requestId", id.as_str());
     }
     error.extensions = Some(extensions);
     error
@@ -248,5 +352,31 @@ mod tests {
         assert_eq!(error.code(), "BAD_USER_INPUT");
         assert_eq!(error.field(), Some("quantityTonnes"));
         assert_eq!(error.message(), "quantityTonnes: too small");
+    }
+
+    #[test]
+    fn each_api_spells_the_fields_its_own_way() {
+        let error = ApiError::bad_input(
+            "offsetPercentage",
+            "is required with `emissionIds` (not \"`fooBar`\")",
+        );
+        let graphql = error.report(Spelling::Camel);
+        assert_eq!(graphql.field.as_deref(), Some("offsetPercentage"));
+        assert_eq!(
+            graphql.message,
+            "offsetPercentage: is required with `emissionIds` (not \"`fooBar`\")"
+        );
+        let rest = error.report(Spelling::Snake);
+        assert_eq!(rest.code, "BAD_USER_INPUT");
+        assert_eq!(rest.field.as_deref(), Some("offset_percentage"));
+        assert_eq!(
+            rest.message, "offset_percentage: is required with `emission_ids` (not \"`fooBar`\")",
+            "quoted input is left as sent"
+        );
+        let domain = ApiError::from(Error::invalid(Input::AircraftModel, "\"X\" is unknown"));
+        assert_eq!(
+            domain.report(Spelling::Snake).message,
+            "model_code: \"X\" is unknown"
+        );
     }
 }

@@ -65,6 +65,16 @@ pub async fn page(args: PageArgs) -> ApiResult<Page> {
     })
 }
 
+/// A cursor naming the row with this key, as clients of either API see it.
+pub fn encode_cursor(key: i64) -> String {
+    OpaqueCursor(key).encode_cursor()
+}
+
+/// The key a cursor names, if it is one.
+pub fn decode_cursor(cursor: &str) -> Option<i64> {
+    Cursor::decode_cursor(cursor).ok().map(|cursor| cursor.0)
+}
+
 /// `totalCount`, counted only when a client asks for it.
 pub struct TotalCount(SelectStatement);
 

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use super::errors::ErrorCodes;
 use super::guard::{RequestGuard, SchemaShape};
+use super::observe::Observe;
 use super::pagination::{Cursor, Paginated};
 use super::subscriptions::SubscriptionRoot;
 use super::types::aircraft::AircraftNode;
@@ -48,7 +49,9 @@ pub struct Mutation(
 pub type ContrailSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 fn builder() -> SchemaBuilder<Query, Mutation, SubscriptionRoot> {
+    // First registered, outermost: it sees every error with its final code.
     let builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
+        .extension(Observe)
         .extension(ErrorCodes);
     describe(builder)
 }

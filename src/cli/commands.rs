@@ -29,6 +29,8 @@ pub enum Command {
     Org(OrgCommand),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Print the OpenAPI 3.1 document of the REST routes (JSON).
+    Openapi,
     /// Manage the credit supply (platform operator).
     #[command(subcommand)]
     Credits(CreditsCommand),

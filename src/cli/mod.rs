@@ -1,14 +1,14 @@
-//! The `contrail` command: serve (default), migrate, org create, schema, and the platform
+//! The `contrail` command: serve (default), migrate, org create, schema, openapi, and the platform
 //! operator's credits commands.
 
 mod commands;
 mod credits;
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
 
 use crate::app::App;
 use crate::config::Config;
@@ -17,16 +17,17 @@ pub use commands::{Cli, Command, CreditsCommand, KeysCommand, OrgCommand};
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    // Logs go to stderr: stdout carries only what a command prints (ids, keys, the SDL).
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    let telemetry = match crate::telemetry::init(&cli.settings.telemetry) {
+        Ok(telemetry) => telemetry,
+        Err(message) => {
+            eprintln!("contrail: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let metrics_listen = cli.settings.telemetry.metrics_listen;
     let config = Config::from_settings(cli.settings);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
+        Command::Serve => serve(config, metrics_listen).await,
         Command::Migrate => migrate(&config).await.map(|_| ()),
         Command::Org(OrgCommand::Create { name }) => create_org(&config, &name).await,
         Command::Org(OrgCommand::Keys(command)) => keys(&config, command).await,
@@ -35,7 +36,12 @@ pub async fn run() -> ExitCode {
             print!("{}", crate::api::sdl());
             Ok(())
         }
+        Command::Openapi => {
+            print!("{}", crate::http::rest::openapi::document());
+            Ok(())
+        }
     };
+    telemetry.shutdown();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -114,10 +120,14 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(mut config: Config) -> Result<(), String> {
+async fn serve(mut config: Config, metrics_listen: Option<SocketAddr>) -> Result<(), String> {
     if let Some(trusted) = &config.security.trusted_documents {
         crate::http::check_manifest(trusted)?;
     }
+    // Installed before anything is counted; served once the database is there to read.
+    let metrics = metrics_listen
+        .map(|address| Ok::<_, String>((address, crate::telemetry::metrics::install()?)))
+        .transpose()?;
     let db = migrate(&config).await?;
     if config.is_development() {
         seed_development(&db)
@@ -135,6 +145,10 @@ async fn serve(mut config: Config) -> Result<(), String> {
     tracing::info!(address = %config.listen, mode = ?config.mode, "Contrail is listening");
     let development = config.is_development();
     let graphiql = format!("{}/graphql", config.public_url);
+    let _metrics = match metrics {
+        Some((address, handle)) => Some(serve_metrics(address, handle, db.clone()).await?),
+        None => None,
+    };
     let app = App::builder(db, config).build().await?;
     if development {
         println!("GraphiQL: {graphiql}");
@@ -142,6 +156,34 @@ async fn serve(mut config: Config) -> Result<(), String> {
     crate::serve(listener, app, shutdown_signal())
         .await
         .map_err(|error| format!("server error: {error}"))
+}
+
+/// Serves `/metrics` on `address` until the returned guard is dropped.
+async fn serve_metrics(
+    address: SocketAddr,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    db: sea_orm::DatabaseConnection,
+) -> Result<AbortOnDrop, String> {
+    let listener = TcpListener::bind(address).await.map_err(|error| {
+        format!("cannot listen on {address} (CONTRAIL_METRICS_LISTEN): {error}")
+    })?;
+    let address = listener.local_addr().map_err(|error| error.to_string())?;
+    tracing::info!(%address, "Prometheus metrics at /metrics");
+    let router = crate::http::metrics_router(handle, db);
+    Ok(AbortOnDrop(tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    })))
+}
+
+/// A background task that ends with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Demo supply and a demo organization, once, so a fresh clone works with no set-up.

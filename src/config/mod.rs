@@ -12,11 +12,13 @@ mod documents;
 mod limits;
 mod payments;
 mod security;
+mod telemetry;
 
 pub use documents::{TrustedDocuments, sha256_hex};
 pub use limits::{HttpLimits, LimitSettings, QueryLimits};
 pub use payments::{MailSettings, PaymentSettings, PaymentsConfig, Secret};
 pub use security::{RateLimits, Security, SecuritySettings};
+pub use telemetry::{LogFormat, TelemetrySettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
@@ -66,6 +68,8 @@ pub struct Settings {
     pub payments: PaymentSettings,
     #[command(flatten)]
     pub security: SecuritySettings,
+    #[command(flatten)]
+    pub telemetry: TelemetrySettings,
 }
 
 /// The validated configuration the server runs with.

@@ -26,6 +26,24 @@ pub struct Factors {
     pub saf_lifecycle_deci: Option<i32>,
 }
 
+impl Factors {
+    /// The fuel burn at 0.8 kg/L, kilograms per hour (3 decimals).
+    pub fn fuel_burn_kg_per_hour(&self) -> Decimal {
+        crate::units::round(self.fuel_burn.kg_per_hour(), 3)
+    }
+
+    /// kg CO2 per kg fuel, e.g. `3.16`.
+    pub fn emission_factor(&self) -> Decimal {
+        Decimal::new(i64::from(self.emission_factor_milli), 3).normalize()
+    }
+
+    /// Life-cycle value of the SAF pathway, gCO2e/MJ; `None` without a blend.
+    pub fn saf_lifecycle_grams_per_megajoule(&self) -> Option<Decimal> {
+        self.saf_lifecycle_deci
+            .map(|value| Decimal::new(i64::from(value), 1))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figures {
     pub fuel_burned: Grams,

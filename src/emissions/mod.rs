@@ -14,7 +14,7 @@ use crate::fleet::TailNumber;
 use crate::fuel::{FuelBurn, FuelType, SafBlend};
 use crate::ids::{AircraftId, EmissionId, EstimateId, ListingId, OrganizationId};
 use crate::paging::Page;
-use crate::units::{DurationMinutes, FeeBps, Grams, Money};
+use crate::units::{DurationMinutes, FeeBps, Grams, Money, Percentage};
 use entity::{emission, estimate};
 use methodology::{Factors, Figures};
 pub use record::{
@@ -54,6 +54,15 @@ pub struct Estimate {
     pub pricing: Pricing,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl Estimate {
+    /// Offsetting `percentage` of the net CO2: the quantity and its price at the estimate's
+    /// listing, fee included; `None` when the price would not fit.
+    pub fn offset(&self, percentage: Percentage) -> Option<(Grams, Money)> {
+        let quantity = self.flight.figures.net_co2.percent(percentage);
+        Some((quantity, self.pricing.price(quantity)?))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -30,7 +30,10 @@ impl HttpState {
         };
         Ok(
             match crate::organizations::authenticate(&self.app.db, &self.app.keys, secret).await? {
-                Some(organization) => Viewer::Organization(organization),
+                Some(organization) => {
+                    tracing::Span::current().record("organization_id", organization.0);
+                    Viewer::Organization(organization)
+                }
                 None => Viewer::InvalidKey,
             },
         )
@@ -43,7 +46,7 @@ impl HttpState {
             DbLoader {
                 db: self.app.db.clone(),
             },
-            tokio::spawn,
+            |batch| tokio::spawn(crate::db::in_current_request(batch)),
             HashMapCache::default(),
         );
         loader.enable_all_cache(cache);
@@ -60,7 +63,7 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
 }
 
-pub(super) fn internal_error(media: Media, error: &crate::error::Error) -> Response {
+fn internal_error(media: Media, error: &crate::error::Error) -> Response {
     tracing::error!(%error, "cannot serve a request");
     media.refusal(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,7 +114,7 @@ pub async fn post(State(state): State<HttpState>, request: axum::extract::Reques
         Some(key) => {
             let once = idempotency::Once {
                 state: &state,
-                media,
+                shape: idempotency::Shape::GraphQL(media),
                 viewer,
                 fingerprint,
             };

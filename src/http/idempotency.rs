@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on `POST /graphql` ([`crate::idempotency`]): the first request with a key
+//! `Idempotency-Key` on `POST /graphql` and the REST routes that write ([`crate::idempotency`]): the first request with a key
 //! runs and its response is kept; a retry with the same key and body gets that response again,
 //! marked `Idempotent-Replayed: true`, without running; a retry that arrives while the first
 //! still runs waits for its response.
@@ -10,7 +10,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::HttpState;
-use super::graphql::internal_error;
 use super::media::Media;
 use super::protection::IDEMPOTENT_REPLAYED;
 use crate::api::context::Viewer;
@@ -21,15 +20,39 @@ use crate::retries::Fingerprint;
 const WAIT_AT_MOST: Duration = Duration::from_secs(10);
 const POLL_EVERY: Duration = Duration::from_millis(25);
 /// Codes of outcomes a retry should not be told again: it may succeed next time.
-const TRANSIENT: [&str; 3] = [
+pub(super) const TRANSIENT: [&str; 3] = [
     "INTERNAL_SERVER_ERROR",
     "PAYMENT_PROVIDER_ERROR",
     "REQUEST_TIMEOUT",
 ];
 
+/// Which API a key guards, which decides how refusals are written and how a stored answer
+/// tells a failure worth retrying.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Shape {
+    GraphQL(Media),
+    Rest,
+}
+
+impl Shape {
+    fn refusal(self, status: StatusCode, code: &'static str, message: &str) -> Response {
+        match self {
+            Shape::GraphQL(media) => media.refusal(status, code, message),
+            Shape::Rest => super::rest::wire::refusal(status, code, message),
+        }
+    }
+
+    fn is_transient(self, body: &str) -> bool {
+        match self {
+            Shape::GraphQL(_) => is_transient(body),
+            Shape::Rest => super::rest::wire::is_transient(body),
+        }
+    }
+}
+
 pub(super) struct Once<'a> {
     pub state: &'a HttpState,
-    pub media: Media,
+    pub shape: Shape,
     pub viewer: Viewer,
     pub fingerprint: Fingerprint,
 }
@@ -41,7 +64,7 @@ impl Once<'_> {
         Execute: FnOnce(Viewer) -> Running,
         Running: Future<Output = Response>,
     {
-        let media = self.media;
+        let shape = self.shape;
         let key = match key.to_str().map_err(|_| "must be visible ASCII characters") {
             Ok(key) => IdempotencyKey::parse(key),
             Err(why) => Err(why),
@@ -49,7 +72,7 @@ impl Once<'_> {
         let key = match key {
             Ok(key) => key,
             Err(why) => {
-                return media.refusal(
+                return shape.refusal(
                     StatusCode::BAD_REQUEST,
                     "BAD_REQUEST",
                     &format!("Idempotency-Key: {why}"),
@@ -80,7 +103,14 @@ impl Once<'_> {
                     tokio::time::sleep(POLL_EVERY).await;
                 }
                 Ok(claim) => break claim,
-                Err(error) => return internal_error(media, &error),
+                Err(error) => {
+                    tracing::error!(%error, "cannot claim an idempotency key");
+                    return shape.refusal(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL_SERVER_ERROR",
+                        "internal server error",
+                    );
+                }
             }
         };
         match claim {
@@ -88,14 +118,14 @@ impl Once<'_> {
                 let response = execute(self.viewer).await;
                 let (parts, body) = response.into_parts();
                 let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
-                    return media.refusal(
+                    return shape.refusal(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "INTERNAL_SERVER_ERROR",
                         "internal server error",
                     );
                 };
                 let text = String::from_utf8_lossy(&body).into_owned();
-                let kept = if parts.status.is_server_error() || is_transient(&text) {
+                let kept = if parts.status.is_server_error() || shape.is_transient(&text) {
                     idempotency::release(db, id).await
                 } else {
                     let content_type = parts
@@ -118,12 +148,12 @@ impl Once<'_> {
                 Response::from_parts(parts, Body::from(body))
             }
             Claim::Replay(stored) => replay(stored),
-            Claim::Mismatch => media.refusal(
+            Claim::Mismatch => shape.refusal(
                 StatusCode::CONFLICT,
                 "CONFLICT",
                 "this Idempotency-Key was used for another request; use a new key for a new request",
             ),
-            Claim::InProgress => media.refusal(
+            Claim::InProgress => shape.refusal(
                 StatusCode::CONFLICT,
                 "CONFLICT",
                 "a request with this Idempotency-Key is still running; retry in a moment",

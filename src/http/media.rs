@@ -103,7 +103,11 @@ impl Media {
 
     /// A request refused before it ran: `status` with a coded error and no `data`.
     pub fn refusal(self, status: StatusCode, code: &str, message: &str) -> Response {
-        let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+        let mut extensions = json!({ "code": code });
+        if let Some(id) = crate::telemetry::request_id() {
+            extensions["requestId"] = id.as_str().into();
+        }
+        let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
         let mut http = (status, Json(body)).into_response();
         http.headers_mut()
             .insert(header::CONTENT_TYPE, self.content_type());

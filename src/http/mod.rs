@@ -8,14 +8,18 @@ mod graphiql;
 mod graphql;
 mod idempotency;
 mod media;
+mod observe;
+mod openapi_page;
 mod protection;
 mod request;
+pub mod rest;
 pub mod server;
 mod sockets;
 mod webhooks;
 mod websocket;
 
 pub use documents::check_manifest;
+pub use observe::metrics_router;
 pub use sockets::OpenSockets;
 
 use std::sync::Arc;
@@ -27,7 +31,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::api::ContrailSchema;
 use crate::api::errors::request_error;
@@ -70,15 +73,20 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
             state.limiter.clone(),
             protection::limit_rate,
         ));
-    // Stripe's deliveries and the orchestrator's probes are not clients to slow down.
+    // Stripe's deliveries and the orchestrator's probes are not clients to slow down; the
+    // API's documents are static.
     let routes = limited
         .route("/webhooks/stripe", post(webhooks::stripe))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/openapi.json", get(rest::openapi::serve))
+        .route("/openapi", get(openapi_page::page))
+        .route("/openapi/assets/{file}", get(openapi_page::asset))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_timeout,
         ))
+        .merge(rest::router(&state))
         .with_state(state);
     // The Stripe test double answers on this server (development without a Stripe key).
     let routes = match double {
@@ -95,17 +103,23 @@ pub fn router(app: App, sockets: OpenSockets) -> Router {
         .layer(nosniff)
         .layer(referrer)
         .layer(frames)
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(observe::observe))
 }
 
+/// Ready when the database answers and every background job came round recently. (Nothing
+/// listens while migrations run: the server binds only once they are done.)
 async fn readyz(State(state): State<HttpState>) -> Response {
-    match state.app.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "readiness check failed: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
-        }
+    if let Err(error) = state.app.db.ping().await {
+        tracing::warn!(%error, "readiness check failed: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
     }
+    let stalled = state.app.liveness.stalled();
+    if !stalled.is_empty() {
+        tracing::warn!(?stalled, "readiness check failed: background jobs stalled");
+        let message = format!("background jobs stalled: {}", stalled.join(", "));
+        return (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
+    }
+    (StatusCode::OK, "ready").into_response()
 }
 
 /// Bounds the whole exchange, so no request holds a worker for ever.

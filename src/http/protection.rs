@@ -60,7 +60,7 @@ pub fn cors(security: &Security) -> CorsLayer {
         .filter_map(|origin| HeaderValue::from_str(origin).ok());
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::PUT])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -159,27 +159,49 @@ impl RateLimiter {
     }
 }
 
+/// How long the request must wait, if it is over a limit.
+fn over_limit(limiter: &RateLimiter, request: &Request) -> Option<Duration> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())?;
+    limiter.wait_n(peer, request.headers(), NonZeroU32::MIN)
+}
+
 /// Refuses a request over a limit with 429, `Retry-After` and the code `RATE_LIMITED`.
 pub async fn limit_rate(
     State(limiter): State<RateLimiter>,
     request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip());
-    let wait = peer.and_then(|peer| limiter.wait_n(peer, request.headers(), NonZeroU32::MIN));
-    let Some(wait) = wait else {
+    let Some(wait) = over_limit(&limiter, &request) else {
         return next.run(request).await;
     };
     let media = Media::negotiate(request.headers()).unwrap_or(Media::Json);
     too_many_requests(media, wait)
 }
 
+/// [`limit_rate`] for the REST routes, counted against the same limits, refusing in their
+/// error shape.
+pub async fn limit_rate_rest(
+    State(limiter): State<RateLimiter>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match over_limit(&limiter, &request) {
+        Some(wait) => super::rest::wire::too_many_requests(wait),
+        None => next.run(request).await,
+    }
+}
+
+/// The whole seconds of `Retry-After` (at least 1) for a wait.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 /// 429 with `Retry-After` and the code `RATE_LIMITED`.
 pub fn too_many_requests(media: Media, wait: Duration) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = retry_after_secs(wait);
     let mut response = media.refusal(
         StatusCode::TOO_MANY_REQUESTS,
         "RATE_LIMITED",
@@ -187,7 +209,7 @@ pub fn too_many_requests(media: Media, wait: Duration) -> Response {
     );
     response
         .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use tracing::Instrument;
 
 use super::HttpState;
 use crate::payments::fulfilment::{self, Handled};
@@ -39,18 +40,32 @@ pub async fn stripe(State(state): State<HttpState>, headers: HeaderMap, body: Bo
     let event = match crate::stripe_gateway::verify(payload, signature, secret) {
         Ok(event) => event,
         Err(rejected) => {
+            count_event("unknown", "rejected");
             tracing::warn!(%rejected, "refused a webhook delivery");
             return refuse(StatusCode::BAD_REQUEST, &rejected.to_string());
         }
     };
     let id = event.id.clone();
-    match fulfilment::handle(&state.app.fulfilment(), event).await {
+    let kind = event_type_label(&event.kind);
+    let handling = tracing::info_span!("webhook.stripe", event = %id, event_type = kind);
+    match fulfilment::handle(&state.app.fulfilment(), event)
+        .instrument(handling)
+        .await
+    {
         Ok(handled) => {
             let outcome = match handled {
                 Handled::Duplicate => "duplicate",
                 Handled::Ignored => "ignored",
                 Handled::Changed(_) => "applied",
             };
+            count_event(
+                kind,
+                if matches!(handled, Handled::Duplicate) {
+                    "duplicate"
+                } else {
+                    "verified"
+                },
+            );
             tracing::info!(event = %id, outcome, "Stripe event");
             (
                 StatusCode::OK,
@@ -66,4 +81,25 @@ pub async fn stripe(State(state): State<HttpState>, headers: HeaderMap, body: Bo
             )
         }
     }
+}
+
+fn count_event(kind: &'static str, outcome: &'static str) {
+    metrics::counter!("contrail_webhook_events_total", "type" => kind, "outcome" => outcome)
+        .increment(1);
+}
+
+/// The event types payments act on keep their name as a label; any other is `other` (a label
+/// per type Stripe may invent would grow without bound).
+fn event_type_label(kind: &str) -> &'static str {
+    const KNOWN: [&str; 5] = [
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+        "charge.refunded",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == kind)
+        .unwrap_or("other")
 }

@@ -49,6 +49,7 @@ pub fn protocol(headers: &axum::http::HeaderMap) -> Option<Protocols> {
 /// Serves one upgraded connection until the client leaves, breaks the protocol, or the
 /// server shuts down.
 pub async fn serve(state: HttpState, socket: WebSocket, protocol: Protocols) {
+    let _live = crate::telemetry::metrics::Live::start("contrail_websocket_connections");
     let closing = state.sockets.closing.clone();
     let limits = state.app.config.http_limits;
     let (mut sink, mut incoming) = socket.split();

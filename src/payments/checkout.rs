@@ -170,7 +170,9 @@ async fn open_session(
             let mut row = payment.into_active_model();
             row.session_id = Set(Some(session.id));
             row.checkout_url = Set(session.url);
-            Ok(row.update(ctx.db).await?)
+            let opened = row.update(ctx.db).await?;
+            metrics::counter!("contrail_checkouts_total", "outcome" => "opened").increment(1);
+            Ok(opened)
         }
         Err(error) => {
             undo(ctx.db, payment, reserved).await?;

@@ -62,6 +62,8 @@ struct AfterCommit {
     retire: Option<ProvisionId>,
     mail: bool,
     refund: Option<Payment>,
+    /// How the checkout ended, when this ended it (counted once committed).
+    outcome: Option<&'static str>,
 }
 
 /// Handles a verified provider event exactly once.
@@ -186,7 +188,13 @@ async fn apply(
     reason: &str,
 ) -> Result<Option<AfterCommit>> {
     use PaymentStatus::*;
-    Ok(match (payment.status, seen) {
+    let outcome = match &seen {
+        Seen::Paid(_) => Some("paid"),
+        Seen::Failed => Some("failed"),
+        Seen::Expired => Some("expired"),
+        Seen::AwaitingSettlement(_) | Seen::Refunded => None,
+    };
+    let after = match (payment.status, seen) {
         (Pending | Expired | Cancelled | Failed, Seen::Paid(session)) => {
             Some(succeed(ctx, txn, payment, &session, reason).await?)
         }
@@ -212,7 +220,8 @@ async fn apply(
         (Pending, Seen::Expired) => Some(end(ctx, txn, payment, Expired, reason).await?),
         (Succeeded, Seen::Refunded) => Some(refunded(ctx, txn, payment).await?),
         _ => None,
-    })
+    };
+    Ok(after.map(|after| AfterCommit { outcome, ..after }))
 }
 
 /// Paid: the held credits (or fresh ones, if the hold was released) are allocated, the
@@ -260,7 +269,7 @@ async fn succeed(
             Ok(AfterCommit {
                 retire: Some(confirmed.id),
                 mail,
-                refund: None,
+                ..Default::default()
             })
         }
         Err(Error::InsufficientSupply(_)) => {
@@ -338,6 +347,9 @@ async fn refunded(
 
 /// Side effects that must follow the commit: retirement, mail, a refund.
 async fn finish(ctx: &Fulfilment<'_>, after: AfterCommit) -> Result<()> {
+    if let Some(outcome) = after.outcome {
+        metrics::counter!("contrail_checkouts_total", "outcome" => outcome).increment(1);
+    }
     if let Some(provision) = after.retire {
         if ctx.retirement_delay.is_zero() {
             ctx.retirements.retire_if_due(ctx.db, provision).await?;
@@ -350,32 +362,10 @@ async fn finish(ctx: &Fulfilment<'_>, after: AfterCommit) -> Result<()> {
     }
     if let Some(payment) = after.refund {
         // A failure here is retried by reconciliation (the payment is marked `refund_due`).
-        if let Err(error) = refund(ctx, &payment).await {
+        if let Err(error) = super::reconciliation::refund(ctx, &payment).await {
             tracing::warn!(payment = payment.id.0, %error, "automatic refund failed; will retry");
         }
     }
-    Ok(())
-}
-
-/// Asks the provider to refund a paid, unserved payment; its `charge.refunded` event then
-/// marks it `REFUNDED`.
-pub(super) async fn refund(ctx: &Fulfilment<'_>, payment: &Payment) -> Result<()> {
-    let intent = payment
-        .payment_intent
-        .as_deref()
-        .ok_or_else(|| Error::conflict("the payment has no payment intent to refund"))?;
-    ctx.gateway
-        .refund(payment.id, intent)
-        .await
-        .map_err(super::checkout::provider_error)?;
-    payment::Entity::update_many()
-        .col_expr(
-            payment::Column::RefundDue,
-            sea_orm::sea_query::Expr::value(false),
-        )
-        .filter(payment::Column::Id.eq(payment.id))
-        .exec(ctx.db)
-        .await?;
     Ok(())
 }
 

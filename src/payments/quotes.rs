@@ -83,7 +83,7 @@ pub async fn create(
         .per_tonne_times(quantity, fee)
         .ok_or_else(too_large)?;
     let now = Utc::now();
-    Ok(quote::ActiveModel {
+    let issued = quote::ActiveModel {
         organization_id: Set(organization),
         listing_id: Set(listing.id),
         quantity_grams: Set(quantity.get()),
@@ -99,7 +99,9 @@ pub async fn create(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    metrics::counter!("contrail_quotes_issued_total").increment(1);
+    Ok(issued)
 }
 
 pub async fn find(

@@ -16,7 +16,7 @@ use super::entity::payment;
 use super::fulfilment::{self, Fulfilment};
 use super::gateway::PaymentGateway;
 use super::{Payment, PaymentStatus, checkout};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::Events;
 use crate::jobs::{self, Job, Ran, Stop, Wake, lapsed_before};
 use crate::provisions::entity::provision;
@@ -90,7 +90,7 @@ impl ReconciliationJob {
         let started = Utc::now();
         let ctx = self.fulfilment();
         let outcome = if payment.refund_due {
-            fulfilment::refund(&ctx, &payment).await
+            refund(&ctx, &payment).await
         } else if let Some(session) = &payment.session_id {
             match self.gateway.retrieve_session(session).await {
                 Ok(session) => fulfilment::apply_session(&ctx, payment.id, session)
@@ -190,4 +190,27 @@ impl Job for ReconciliationJob {
             .await?;
         Ok(jobs::next_look(next.flatten(), oldest_claim.flatten()))
     }
+}
+
+/// Asks the provider to refund a paid, unserved payment; its `charge.refunded` event then
+/// marks it `REFUNDED`.
+pub(super) async fn refund(ctx: &Fulfilment<'_>, payment: &Payment) -> Result<()> {
+    let intent = payment
+        .payment_intent
+        .as_deref()
+        .ok_or_else(|| Error::conflict("the payment has no payment intent to refund"))?;
+    ctx.gateway
+        .refund(payment.id, intent)
+        .await
+        .map_err(checkout::provider_error)?;
+    metrics::counter!("contrail_refunds_total").increment(1);
+    payment::Entity::update_many()
+        .col_expr(
+            payment::Column::RefundDue,
+            sea_orm::sea_query::Expr::value(false),
+        )
+        .filter(payment::Column::Id.eq(payment.id))
+        .exec(ctx.db)
+        .await?;
+    Ok(())
 }

@@ -48,7 +48,7 @@ const SHARED: [&str; 13] = [
 ];
 
 /// What sits above the domains; nothing below may name it.
-const UPPER: [&str; 7] = [
+const UPPER: [&str; 8] = [
     "crate::api",
     "crate::http",
     "crate::cli",
@@ -56,6 +56,7 @@ const UPPER: [&str; 7] = [
     "crate::serve",
     "crate::stripe_gateway",
     "crate::stripe_double",
+    "crate::telemetry",
 ];
 
 fn src() -> PathBuf {

@@ -24,6 +24,16 @@ pub struct Server {
 impl Server {
     /// Starts with no configuration but the port (and `env`).
     pub fn start(dir: &std::path::Path, port: u16, env: &[(&str, &str)]) -> Server {
+        Server::start_logging(dir, port, env, Stdio::inherit())
+    }
+
+    /// The same, its logs (stderr) going to `logs`.
+    pub fn start_logging(
+        dir: &std::path::Path,
+        port: u16,
+        env: &[(&str, &str)],
+        logs: impl Into<Stdio>,
+    ) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_contrail"))
             .current_dir(dir)
             .env_clear()
@@ -31,7 +41,7 @@ impl Server {
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(logs)
             .spawn()
             .expect("the contrail binary starts");
         let stdout = child.stdout.take().unwrap();

@@ -54,6 +54,10 @@ impl Refusal {
     }
 
     pub fn into_server_error(self) -> ServerError {
+        if self.code != "BAD_USER_INPUT" {
+            metrics::counter!("contrail_graphql_documents_rejected_total", "limit" => self.code)
+                .increment(1);
+        }
         super::errors::request_error(self.code, &self.message, self.field.as_deref())
     }
 }

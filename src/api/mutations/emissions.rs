@@ -88,9 +88,10 @@ fn flight(
     )
     .map_err(|error| match error {
         SafBlendError::Percent => ApiError::bad_input("safBlendPercent", error),
-        SafBlendError::MissingPathway => {
-            ApiError::bad_input("safPathway", "is required when safBlendPercent is above 0")
-        }
+        SafBlendError::MissingPathway => ApiError::bad_input(
+            "safPathway",
+            "is required when `safBlendPercent` is above 0",
+        ),
     })?;
     Ok(FlightRequest {
         tail_number: inputs::tail_number(tail_number, "tailNumber")?,
@@ -101,8 +102,20 @@ fn flight(
     })
 }
 
+impl EstimateEmissionInput {
+    pub fn parse(self) -> ApiResult<FlightRequest> {
+        flight(
+            &self.tail_number,
+            self.duration_minutes,
+            self.fuel_type,
+            self.saf_blend_percent,
+            self.saf_pathway,
+        )
+    }
+}
+
 impl CreateEmissionInput {
-    fn parse(self) -> ApiResult<(EmissionSource, FlightDetails)> {
+    pub fn parse(self) -> ApiResult<(EmissionSource, FlightDetails)> {
         let details = FlightDetails {
             departed_at: self.departed_at,
             origin: inputs::optional(self.origin.as_deref(), "origin", AirportCode::parse)?,
@@ -126,16 +139,16 @@ impl CreateEmissionInput {
             Some(_) if flight_given => {
                 return Err(ApiError::bad_input(
                     "estimateId",
-                    "give either an estimate or the flight's data (tailNumber, durationMinutes, …), not both",
+                    "give either an estimate or the flight's data (`tailNumber`, `durationMinutes`, …), not both",
                 ));
             }
             Some(id) => EmissionSource::Estimate(parse(&id, "estimateId")?),
             None => {
                 let tail = self.tail_number.ok_or_else(|| {
-                    ApiError::bad_input("tailNumber", "is required without an estimateId")
+                    ApiError::bad_input("tailNumber", "is required without `estimateId`")
                 })?;
                 let duration = self.duration_minutes.ok_or_else(|| {
-                    ApiError::bad_input("durationMinutes", "is required without an estimateId")
+                    ApiError::bad_input("durationMinutes", "is required without `estimateId`")
                 })?;
                 EmissionSource::Flight(flight(
                     &tail,
@@ -164,13 +177,7 @@ impl EmissionsMutation {
         #[graphql(desc = "The flight to estimate.")] input: EstimateEmissionInput,
     ) -> ApiResult<EstimateEmissionPayload> {
         let organization = ctx.organization()?;
-        let flight = flight(
-            &input.tail_number,
-            input.duration_minutes,
-            input.fuel_type,
-            input.saf_blend_percent,
-            input.saf_pathway,
-        )?;
+        let flight = input.parse()?;
         let estimate = emissions::estimate(ctx.db(), ctx.config(), organization, flight).await?;
         Ok(EstimateEmissionPayload {
             estimate: EmissionEstimateNode(estimate),

@@ -20,6 +20,16 @@ pub struct RegisterAircraftInput {
     pub fuel_type: Option<FuelType>,
 }
 
+impl RegisterAircraftInput {
+    pub fn parse(self) -> ApiResult<NewAircraft> {
+        Ok(NewAircraft {
+            tail_number: inputs::tail_number(&self.tail_number, "tailNumber")?,
+            model_code: inputs::model_code(&self.model_code)?,
+            fuel_type: self.fuel_type.map(Into::into),
+        })
+    }
+}
+
 /// Changes to an active aircraft; a field left null stays as it is.
 #[derive(InputObject)]
 pub struct UpdateAircraftInput {
@@ -76,11 +86,7 @@ impl FleetMutation {
         #[graphql(desc = "The aircraft to register.")] input: RegisterAircraftInput,
     ) -> ApiResult<RegisterAircraftPayload> {
         let organization = ctx.organization()?;
-        let new = NewAircraft {
-            tail_number: inputs::tail_number(&input.tail_number, "tailNumber")?,
-            model_code: inputs::model_code(&input.model_code)?,
-            fuel_type: input.fuel_type.map(Into::into),
-        };
+        let new = input.parse()?;
         let aircraft = fleet::register(ctx.db(), organization, new).await?;
         Ok(RegisterAircraftPayload {
             aircraft: AircraftNode(aircraft),

@@ -8,6 +8,9 @@ use crate::api::inputs;
 use crate::api::types::payment::PaymentNode;
 use crate::api::types::provision::ProvisionNode;
 use crate::api::types::quote::QuoteNode;
+use sea_orm::DatabaseConnection;
+
+use crate::ids::{ListingId, OrganizationId};
 use crate::payments::checkout::{self, EmailAddress, NewCheckout, Purchase, RedirectUrl, Return};
 use crate::payments::quotes;
 use crate::provisions::lifecycle::Quantity;
@@ -22,6 +25,13 @@ pub struct CreateQuoteInput {
     pub asset_price_source_id: ID,
     /// Tonnes, above 0 with at most 6 decimals, at least the listing's `minFillTonnes`.
     pub quantity_tonnes: Decimal,
+}
+
+impl CreateQuoteInput {
+    pub fn parse(self) -> ApiResult<(ListingId, Grams)> {
+        let listing = parse(&self.asset_price_source_id, "assetPriceSourceId")?;
+        Ok((listing, tonnes(self.quantity_tonnes)?))
+    }
 }
 
 /// The result of `createQuote`.
@@ -141,7 +151,7 @@ fn tonnes(input: Decimal) -> ApiResult<Grams> {
 }
 
 impl CreateCheckoutInput {
-    fn parse(self) -> ApiResult<NewCheckout> {
+    pub fn parse(self) -> ApiResult<NewCheckout> {
         let purchase = match (
             self.quote_id,
             self.asset_price_source_id,
@@ -155,19 +165,19 @@ impl CreateCheckoutInput {
             (Some(_), _, _) => {
                 return Err(ApiError::bad_input(
                     "quoteId",
-                    "give either quoteId or assetPriceSourceId and quantityTonnes, not both",
+                    "give either `quoteId` or `assetPriceSourceId` and `quantityTonnes`, not both",
                 ));
             }
             (None, None, _) => {
                 return Err(ApiError::bad_input(
                     "assetPriceSourceId",
-                    "give assetPriceSourceId and quantityTonnes, or quoteId",
+                    "give `assetPriceSourceId` and `quantityTonnes`, or `quoteId`",
                 ));
             }
             (None, Some(_), None) => {
                 return Err(ApiError::bad_input(
                     "quantityTonnes",
-                    "is required with assetPriceSourceId",
+                    "is required with `assetPriceSourceId`",
                 ));
             }
         };
@@ -179,6 +189,41 @@ impl CreateCheckoutInput {
                 success: url(&self.success_url, "successUrl")?,
                 cancel: url(&self.cancel_url, "cancelUrl")?,
             },
+            customer_email: email(self.customer_email.as_deref())?,
+            external_reference: reference(self.external_reference.as_deref())?,
+        })
+    }
+}
+
+impl CreateProvisionCheckoutInput {
+    /// The checkout it asks for; the beneficiary defaults to the organization's name.
+    pub async fn parse(
+        self,
+        db: &DatabaseConnection,
+        organization: OrganizationId,
+    ) -> ApiResult<NewCheckout> {
+        let quantity = Quantity::Emissions {
+            ids: inputs::emission_ids(&self.emission_ids, "emissionIds")?,
+            percentage: Percentage::parse(self.offset_percentage)
+                .map_err(|message| ApiError::bad_input("offsetPercentage", message))?,
+        };
+        let listing = self
+            .listing_id
+            .map(|id| parse(&id, "listingId"))
+            .transpose()?;
+        let redirect = self
+            .redirect_url
+            .map(|redirect| url(&redirect, "redirectUrl"))
+            .transpose()?;
+        let beneficiary_name = match self.beneficiary_name {
+            Some(name) => beneficiary(&name)?,
+            None => beneficiary(&crate::organizations::name(db, organization).await?)?,
+        };
+        Ok(NewCheckout {
+            purchase: Purchase::Quantity(quantity, listing),
+            beneficiary_name,
+            retirement_message: message(self.retirement_message.as_deref())?,
+            return_to: Return::Redirect(redirect),
             customer_email: email(self.customer_email.as_deref())?,
             external_reference: reference(self.external_reference.as_deref())?,
         })
@@ -200,8 +245,7 @@ impl PaymentsMutation {
         #[graphql(desc = "The listing and quantity to price.")] input: CreateQuoteInput,
     ) -> ApiResult<CreateQuotePayload> {
         let organization = ctx.organization()?;
-        let listing = parse(&input.asset_price_source_id, "assetPriceSourceId")?;
-        let quantity = tonnes(input.quantity_tonnes)?;
+        let (listing, quantity) = input.parse()?;
         let config = ctx.config();
         let quote = quotes::create(
             ctx.db(),
@@ -254,31 +298,7 @@ impl PaymentsMutation {
         input: CreateProvisionCheckoutInput,
     ) -> ApiResult<CreateProvisionCheckoutPayload> {
         let organization = ctx.organization()?;
-        let quantity = Quantity::Emissions {
-            ids: inputs::emission_ids(&input.emission_ids, "emissionIds")?,
-            percentage: Percentage::parse(input.offset_percentage)
-                .map_err(|message| ApiError::bad_input("offsetPercentage", message))?,
-        };
-        let listing = input
-            .listing_id
-            .map(|id| parse(&id, "listingId"))
-            .transpose()?;
-        let redirect = input
-            .redirect_url
-            .map(|redirect| url(&redirect, "redirectUrl"))
-            .transpose()?;
-        let beneficiary_name = match input.beneficiary_name {
-            Some(name) => beneficiary(&name)?,
-            None => beneficiary(&crate::organizations::name(ctx.db(), organization).await?)?,
-        };
-        let new = NewCheckout {
-            purchase: Purchase::Quantity(quantity, listing),
-            beneficiary_name,
-            retirement_message: message(input.retirement_message.as_deref())?,
-            return_to: Return::Redirect(redirect),
-            customer_email: email(input.customer_email.as_deref())?,
-            external_reference: reference(input.external_reference.as_deref())?,
-        };
+        let new = input.parse(ctx.db(), organization).await?;
         let created = checkout::create(&ctx.app().checkouts(), organization, new).await?;
         let replayed = created.replayed();
         let payment = created.into_inner();

@@ -38,7 +38,7 @@ pub struct CreateProvisionInput {
 }
 
 impl CreateProvisionInput {
-    fn parse(self) -> ApiResult<(NewProvision, Option<ExternalReference>)> {
+    pub fn parse(self) -> ApiResult<(NewProvision, Option<ExternalReference>)> {
         let reference = inputs::optional(
             self.external_reference.as_deref(),
             "externalReference",
@@ -61,25 +61,25 @@ impl CreateProvisionInput {
             (None, Some(_), None) => {
                 return Err(ApiError::bad_input(
                     "offsetPercentage",
-                    "is required with emissionIds",
+                    "is required with `emissionIds`",
                 ));
             }
             (None, None, Some(_)) => {
                 return Err(ApiError::bad_input(
                     "emissionIds",
-                    "is required with offsetPercentage",
+                    "is required with `offsetPercentage`",
                 ));
             }
             (None, None, None) => {
                 return Err(ApiError::bad_input(
                     "quantityTonnes",
-                    "give quantityTonnes, or emissionIds and offsetPercentage",
+                    "give `quantityTonnes`, or `emissionIds` and `offsetPercentage`",
                 ));
             }
             (Some(_), _, _) => {
                 return Err(ApiError::bad_input(
                     "quantityTonnes",
-                    "give either quantityTonnes or emissionIds and offsetPercentage, not both",
+                    "give either `quantityTonnes` or `emissionIds` and `offsetPercentage`, not both",
                 ));
             }
         };

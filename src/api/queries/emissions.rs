@@ -33,7 +33,7 @@ impl EmissionFilterInput {
         {
             return Err(ApiError::bad_input(
                 "departedTo",
-                "must be after departedFrom",
+                "must be after `departedFrom`",
             ));
         }
         let filter = EmissionFilter {

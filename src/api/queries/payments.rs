@@ -94,7 +94,7 @@ impl PaymentsQuery {
         {
             return Err(ApiError::bad_input(
                 "createdTo",
-                "must be after createdFrom",
+                "must be after `createdFrom`",
             ));
         }
         let filter = PaymentFilter {

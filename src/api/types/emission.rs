@@ -8,7 +8,6 @@ use super::aircraft::AircraftNode;
 use super::enums::OffsetStatus;
 use super::flight::{FlightFields, Methodology};
 use super::provision::ProvisionNode;
-use crate::accounting::offsets;
 use crate::accounting::offsets::Coverage;
 use crate::api::context::ContextExt;
 use crate::api::errors::ApiResult;
@@ -16,7 +15,6 @@ use crate::api::id::GlobalId;
 use crate::api::loaders::CoverageOf;
 use crate::emissions::Emission;
 use crate::ids::AircraftId;
-use crate::units::Grams;
 
 pub struct EmissionNode(pub Emission);
 
@@ -71,23 +69,19 @@ impl EmissionNode {
     /// CO2 offset by the confirmed and retired provisions covering this emission, kilograms
     /// (3 decimals): each covers its emissions in proportion to their net CO2.
     async fn offset_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        Ok(self.offset(ctx).await?.kg())
+        Ok(self.coverage(ctx).await?.offset().kg())
     }
 
     /// `offsetKg` as a percentage of `netCo2Kg` (2 decimals at most; 150 when offset 150 %).
     async fn offset_percentage(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
         let net = self.0.flight.figures.net_co2;
-        if net == Grams::ZERO {
-            return Ok(Decimal::ZERO);
-        }
-        let exact = self.exact_offset_kg(ctx).await?;
-        Ok(crate::units::round(exact * Decimal::from(100) / net.kg(), 2).normalize())
+        Ok(self.coverage(ctx).await?.percentage_of(net))
     }
 
     /// Whether its net CO2 is offset: none, partly, or fully.
     async fn offset_status(&self, ctx: &Context<'_>) -> ApiResult<OffsetStatus> {
-        let offset = self.offset(ctx).await?;
-        Ok(offsets::OffsetStatus::of(offset, self.0.flight.figures.net_co2).into())
+        let net = self.0.flight.figures.net_co2;
+        Ok(self.coverage(ctx).await?.status(net).into())
     }
 
     /// Provisions linked to this emission, newest first.
@@ -119,15 +113,6 @@ impl EmissionNode {
             .load_one(CoverageOf(self.0.id))
             .await?
             .unwrap_or_default())
-    }
-
-    async fn exact_offset_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        Ok(self.coverage(ctx).await?.offset_kg)
-    }
-
-    /// The offset rounded once, to the gram.
-    async fn offset(&self, ctx: &Context<'_>) -> ApiResult<Grams> {
-        Ok(Grams::from_kg(self.exact_offset_kg(ctx).await?))
     }
 }
 

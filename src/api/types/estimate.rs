@@ -66,8 +66,7 @@ impl EmissionEstimateNode {
             .map(|percent| {
                 let percentage = Percentage::parse(percent)
                     .map_err(|message| ApiError::bad_input("percentages", message))?;
-                let quantity = self.0.flight.figures.net_co2.percent(percentage);
-                let price = self.0.pricing.price(quantity).ok_or_else(|| {
+                let (quantity, price) = self.0.offset(percentage).ok_or_else(|| {
                     ApiError::bad_input("percentages", "the price would be too large to express")
                 })?;
                 Ok(OffsetOption {

@@ -31,19 +31,17 @@ impl Methodology {
 
     /// The same at 0.8 kg/L, kilograms per hour (3 decimals).
     async fn fuel_burn_kg_per_hour(&self) -> Decimal {
-        crate::units::round(self.0.fuel_burn.kg_per_hour(), 3)
+        self.0.fuel_burn_kg_per_hour()
     }
 
     /// kg CO2 per kg fuel (CORSIA fuel conversion factor), e.g. `3.16`.
     async fn emission_factor(&self) -> Decimal {
-        Decimal::new(i64::from(self.0.emission_factor_milli), 3).normalize()
+        self.0.emission_factor()
     }
 
     /// Life-cycle value of the SAF pathway, gCO2e/MJ (CORSIA default); null without a blend.
     async fn saf_lifecycle_grams_per_megajoule(&self) -> Option<Decimal> {
-        self.0
-            .saf_lifecycle_deci
-            .map(|value| Decimal::new(i64::from(value), 1))
+        self.0.saf_lifecycle_grams_per_megajoule()
     }
 }
 

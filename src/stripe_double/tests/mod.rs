@@ -80,7 +80,7 @@ impl Instance {
             axum::serve(listener, router).await.unwrap();
         });
         let (job, wake) = double.job(db);
-        let mut workers = Workers::default();
+        let mut workers = Workers::new(Default::default());
         workers.spawn(job, wake.clone());
         Instance {
             stripe: stripe_client(&base, SECRET),
