@@ -83,6 +83,7 @@ const ALIASES: usize = 50;
 const SEEDING_REQUESTS_IN_FLIGHT: usize = 8;
 
 const W1: &str = "emissions page of 100 (W1)";
+const W1_OBSERVED: &str = "W1, metrics + 10 % traced";
 const W3: &str = "page after the 1,900th (W3)";
 const W2: &str = "estimateEmission (W2)";
 const FLOOR_W1: &str = "floor: one SQL statement (W1)";
@@ -140,18 +141,62 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<()> {
+    let collector = std::net::TcpListener::bind("127.0.0.1:0")?;
+    collector.set_nonblocking(true)?;
+    // SAFETY: no other thread runs yet. What an operator would set: traces to a collector, one
+    // in ten sampled, and no per-request log lines (they would measure the terminal).
+    unsafe {
+        std::env::set_var(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://{}", collector.local_addr()?),
+        );
+        std::env::set_var("OTEL_TRACES_SAMPLER", "traceidratio");
+        std::env::set_var("OTEL_TRACES_SAMPLER_ARG", "0.1");
+        std::env::set_var("RUST_LOG", "warn");
+    }
     let server = runtime("bench-server")?;
     let clients = runtime("bench-client")?;
     let postgres = std::env::var("BENCH_DATABASE_URL")
         .ok()
         .filter(|url| !url.is_empty());
+    let mut collector = Some(collector);
     clients.block_on(async {
-        bench(server.handle(), Backend::Sqlite).await?;
+        // Telemetry, once on, stays on: it is measured on the last database only.
+        let observe_sqlite = postgres.is_none();
+        bench(
+            server.handle(),
+            Backend::Sqlite,
+            collector.take_if(|_| observe_sqlite),
+        )
+        .await?;
         if let Some(admin_url) = postgres {
-            bench(server.handle(), Backend::Postgres(admin_url)).await?;
+            bench(
+                server.handle(),
+                Backend::Postgres(admin_url),
+                collector.take(),
+            )
+            .await?;
         }
         Ok(())
     })
+}
+
+/// Turns on what an operator runs in production: the Prometheus recorder and OTLP traces,
+/// sent to a collector that accepts and drops them.
+fn observe(
+    server: &Handle,
+    collector: std::net::TcpListener,
+) -> Result<contrail::telemetry::Telemetry> {
+    contrail::telemetry::metrics::install()?;
+    let telemetry = contrail::telemetry::init(&contrail::config::TelemetrySettings {
+        log_format: contrail::config::LogFormat::Text,
+        metrics_listen: None,
+    })?;
+    let _guard = server.enter();
+    let listener = tokio::net::TcpListener::from_std(collector)?;
+    let sink = Router::new().route("/v1/traces", post(|| async { StatusCode::OK }));
+    server.spawn(axum::serve(listener, sink).into_future());
+    Ok(telemetry)
 }
 
 /// Two worker threads, named so that the server's are told from the load's.
@@ -164,7 +209,11 @@ fn runtime(name: &str) -> Result<Runtime> {
 }
 
 /// Seeds a fresh database, measures every scenario on it and prints the table.
-async fn bench(server: &Handle, backend: Backend) -> Result<()> {
+async fn bench(
+    server: &Handle,
+    backend: Backend,
+    collector: Option<std::net::TcpListener>,
+) -> Result<()> {
     let scratch = backend.scratch().await?;
     let contrail = server.spawn(Contrail::start(scratch.url.clone())).await??;
     let http = reqwest::Client::new();
@@ -221,7 +270,27 @@ async fn bench(server: &Handle, backend: Backend) -> Result<()> {
             rows.push(load.measure(scenario, clients).await?);
         }
     }
+    let telemetry = match collector {
+        Some(collector) => {
+            let telemetry = observe(server, collector)?;
+            let observed = Scenario::new(
+                W1_OBSERVED,
+                contrail_api,
+                &contrail_api.page_url,
+                &page,
+                &CLIENTS,
+            );
+            for &clients in &CLIENTS {
+                rows.push(load.measure(&observed, clients).await?);
+            }
+            Some(telemetry)
+        }
+        None => None,
+    };
     print_table(&backend, &rows, load.peak_rss_mib);
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown();
+    }
 
     floor.stop().await;
     contrail.stop().await?;
@@ -1462,6 +1531,19 @@ fn print_table(backend: &Backend, rows: &[Row], peak_rss_mib: f64) {
             })
             .collect();
         println!("{workload} ratio Contrail/floor: {}", ratios.join(", "));
+    }
+    for &clients in &CLIENTS {
+        let row = |scenario: &str| {
+            rows.iter()
+                .find(|row| row.scenario == scenario && row.clients == clients)
+        };
+        if let (Some(off), Some(on)) = (row(W1), row(W1_OBSERVED)) {
+            println!(
+                "telemetry cost at {clients} clients: {:+.1} % requests/s, {:+.1} % cpu ms/req",
+                (on.requests_per_sec / off.requests_per_sec - 1.0) * 100.0,
+                (on.cpu_ms_per_request / off.cpu_ms_per_request - 1.0) * 100.0,
+            );
+        }
     }
     println!("cpu ms/req: {}", backend.cpu_counted());
     println!(
