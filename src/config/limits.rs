@@ -7,7 +7,8 @@ use clap::Args;
 /// Bounds on what one client request may cost (SPEC §11); each refusal has its own code.
 #[derive(Debug, Clone, Args)]
 pub struct LimitSettings {
-    /// Largest request body accepted on /graphql, in bytes (`PAYLOAD_TOO_LARGE`).
+    /// Largest request body accepted on /graphql and the REST routes, in bytes
+    /// (`PAYLOAD_TOO_LARGE`).
     #[arg(
         long,
         env = "CONTRAIL_MAX_BODY_BYTES",

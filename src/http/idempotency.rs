@@ -1,7 +1,8 @@
-//! `Idempotency-Key` on `POST /graphql` and the REST routes that write ([`crate::idempotency`]): the first request with a key
-//! runs and its response is kept; a retry with the same key and body gets that response again,
-//! marked `Idempotent-Replayed: true`, without running; a retry that arrives while the first
-//! still runs waits for its response.
+//! `Idempotency-Key` on `POST /graphql` and the REST routes that write
+//! ([`crate::idempotency`]): the first request with a key runs and its response is kept; a
+//! retry with the same key and body gets that response again, marked
+//! `Idempotent-Replayed: true`, without running; a retry that arrives while the first still
+//! runs waits for its response.
 
 use std::time::{Duration, Instant};
 

@@ -113,6 +113,13 @@ impl TryFrom<provision::Model> for Provision {
     }
 }
 
+impl Provision {
+    /// `YYYY-MM` of the monthly invoice it is billed on; `None` when paid through a checkout.
+    pub fn billed_month(&self) -> Option<&str> {
+        (self.billing == Billing::Invoice).then_some(self.invoice_month.as_str())
+    }
+}
+
 pub fn rows_to_provisions(rows: Vec<provision::Model>) -> Result<Vec<Provision>> {
     Ok(rows
         .into_iter()

@@ -1,5 +1,5 @@
 //! The REST routes' OpenAPI document: what `openapi.json` holds is what the server serves, the
-//! reference page works with no internet, and Schemathesis, fuzzing every route against the
+//! reference page works with no internet (in headless Chromium too), and Schemathesis, fuzzing every route against the
 //! document on a live server, finds no server error, no answer the document does not promise,
 //! and no crash.
 
@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use crate::browser::Script;
 use crate::helpers::{Backend, TestApp};
 
 /// `openapi.json` is the REST contract; it must be exactly what the code serves.
@@ -89,6 +90,31 @@ async fn the_document_and_its_reference_page_are_served_offline() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "Browser skipped: BROWSER_TESTS is not set (needs Node, `npm ci --prefix tests/node` and Chromium)"
+)]
+async fn the_reference_page_tries_a_route_with_the_key() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.register("N123AB").await;
+    let mut browser = Script::start_in(
+        "tests/node",
+        "reference.mjs",
+        &[&app.url("/openapi"), &app.key_a],
+    );
+    let mut lines = Vec::new();
+    while let Some(line) = browser.next_line().await {
+        lines.push(line);
+    }
+    assert_eq!(
+        lines,
+        ["OPERATIONS 13", "TRIED 200 1", "ERRORS []"],
+        "every route listed, \"Try it out\" sent the key, nothing failed or came from elsewhere"
+    );
+    assert!(browser.succeeded().await);
 }
 
 /// Examples per operation and phase: enough to reach every route's validation and its

@@ -68,6 +68,22 @@ async fn every_error_has_its_code_status_and_field(app: TestApp) {
         "success_url": "https://a.example", "cancel_url": "https://a.example" });
     let answer = call(&app, Method::POST, "/checkout", Some(nested)).await;
     refused(&answer, 400, "BAD_USER_INPUT", Some("metadata.tip"));
+    // A rule of the domain on a nested field names it by its path too.
+    let (listing, _) = default_listing(&app).await;
+    let blank = json!({ "asset_price_source_id": listing, "quantity_tonnes": "1",
+        "metadata": { "beneficiary_name": " " },
+        "success_url": "https://a.example", "cancel_url": "https://a.example" });
+    let answer = call(&app, Method::POST, "/checkout", Some(blank)).await;
+    refused(
+        &answer,
+        400,
+        "BAD_USER_INPUT",
+        Some("metadata.beneficiary_name"),
+    );
+    assert_eq!(
+        answer.1["error"]["message"],
+        "metadata.beneficiary_name: must not be empty"
+    );
     assert_eq!(
         app.count_rows("aircraft").await,
         0,

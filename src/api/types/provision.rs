@@ -15,7 +15,7 @@ use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::GlobalId;
 use crate::api::loaders::{AllocationsOf, CertificateOf, EmissionsOf, PaymentOf};
 use crate::ids::ProvisionId;
-use crate::provisions::{self, Allocation, Provision};
+use crate::provisions::{Allocation, Provision};
 
 pub struct ProvisionNode(pub Provision);
 
@@ -104,7 +104,7 @@ impl ProvisionNode {
     /// `YYYY-MM` of the monthly invoice it is billed on (its month of creation, UTC); null
     /// when paid through the hosted checkout.
     async fn invoice_month(&self) -> Option<&str> {
-        (self.0.billing == provisions::Billing::Invoice).then_some(self.0.invoice_month.as_str())
+        self.0.billed_month()
     }
 
     /// On whose behalf the credits are retired (printed on the certificate).

@@ -142,7 +142,11 @@ pub async fn create(State(state): State<HttpState>, request: Request) -> Respons
                 customer_email: body.customer_email,
                 external_reference: body.external_reference,
             }
-            .parse()?;
+            .parse()
+            .map_err(|error| {
+                RestError::from(error)
+                    .within("metadata", &["beneficiary_name", "retirement_message"])
+            })?;
             let app = &state.app;
             let created = checkout::create(&app.checkouts(), organization, new).await?;
             let status = if created.replayed() {

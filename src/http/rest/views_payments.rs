@@ -66,7 +66,6 @@ impl ProvisionView {
         let payment = crate::payments::for_provisions(db, &[id])
             .await?
             .remove(&id);
-        let invoiced = provision.billing == provisions::Billing::Invoice;
         Ok(ProvisionView {
             id: id.to_id().0,
             status: provision.status.into(),
@@ -79,7 +78,7 @@ impl ProvisionView {
             emission_ids: emission_ids.into_iter().map(|id| id.to_id().0).collect(),
             certificate,
             payment_id: payment.map(|payment| payment.id.to_id().0),
-            invoice_month: invoiced.then_some(provision.invoice_month),
+            invoice_month: provision.billed_month().map(str::to_owned),
             beneficiary_name: provision.beneficiary_name,
             retirement_message: provision.retirement_message,
             external_reference: provision.external_reference,

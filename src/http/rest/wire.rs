@@ -102,6 +102,23 @@ impl RestError {
         }
     }
 
+    /// The same error, a field of `parent` named by its path (`metadata.beneficiary_name`).
+    pub fn within(mut self, parent: &str, fields: &[&str]) -> Self {
+        if let Some(field) = self.report.field.take() {
+            let nested = fields.contains(&field.as_str());
+            if nested && let Some(reason) = self.report.message.strip_prefix(&format!("{field}: "))
+            {
+                self.report.message = format!("{parent}.{field}: {reason}");
+            }
+            self.report.field = Some(if nested {
+                format!("{parent}.{field}")
+            } else {
+                field
+            });
+        }
+        self
+    }
+
     pub fn not_found(what: &str) -> Self {
         ApiError::not_found(what).into()
     }
