@@ -105,11 +105,15 @@ impl Position {
         Ok(changed)
     }
 
-    /// Starts at the latest step of `current`, as sent.
+    /// Starts at the step of `current`'s timeline that `current` shows, as sent. Not simply the
+    /// last step: one may have been added since `current` was read, and would never be sent.
     async fn at_latest(app: &App, current: &Payment) -> ApiResult<Position> {
         let steps = payments::steps_after(&app.db, current.id, None).await?;
         Ok(Position {
-            step: steps.last().map(|step| step.id),
+            step: steps
+                .iter()
+                .rfind(|step| step.at <= current.updated_at)
+                .map(|step| step.id),
             sent: Some(followed(current)),
         })
     }
