@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
@@ -153,15 +154,17 @@ impl Loader<EmissionsOf> for DbLoader {
 pub struct CoverageOf(pub EmissionId);
 
 impl Loader<CoverageOf> for DbLoader {
-    type Value = Coverage;
+    /// Shared: an emission's offset fields and its provisions all read it, and the cache hands
+    /// each a clone.
+    type Value = Arc<Coverage>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[CoverageOf]) -> LoadResult<CoverageOf, Coverage> {
+    async fn load(&self, keys: &[CoverageOf]) -> LoadResult<CoverageOf, Arc<Coverage>> {
         let emissions: Vec<EmissionId> = keys.iter().map(|key| key.0).collect();
         let coverage = crate::accounting::offsets::coverage(&self.db, &emissions).await?;
         Ok(coverage
             .into_iter()
-            .map(|(id, coverage)| (CoverageOf(id), coverage))
+            .map(|(id, coverage)| (CoverageOf(id), Arc::new(coverage)))
             .collect())
     }
 }

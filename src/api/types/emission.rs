@@ -1,4 +1,5 @@
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -90,7 +91,8 @@ impl EmissionNode {
             .coverage(ctx)
             .await?
             .provisions
-            .into_iter()
+            .iter()
+            .cloned()
             .map(ProvisionNode)
             .collect())
     }
@@ -107,7 +109,7 @@ impl EmissionNode {
 }
 
 impl EmissionNode {
-    async fn coverage(&self, ctx: &Context<'_>) -> ApiResult<Coverage> {
+    async fn coverage(&self, ctx: &Context<'_>) -> ApiResult<Arc<Coverage>> {
         Ok(ctx
             .loader()
             .load_one(CoverageOf(self.0.id))
