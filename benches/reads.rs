@@ -936,7 +936,7 @@ const GRAMS_PER_MILLI_US_GALLON: &str = "3.0283294272";
 /// CORSIA's kg of CO2 per kg of fuel, in thousandths: 3.10 for Jet B and avgas, else 3.16.
 const EMISSION_FACTOR_MILLI: &str =
     "CASE WHEN a.fuel_type IN ('JET_B', 'AVGAS_100LL') THEN 3100 ELSE 3160 END";
-const METHODOLOGY_VERSION: &str = "contrail-2026.1";
+const METHODOLOGY_VERSION: &str = "contrail-2026.2";
 /// `estimateEmission`'s default `offsetOptions`.
 const OFFSET_OPTIONS: [u32; 3] = [50, 100, 150];
 /// Ids up to 9 digits: a longer one would come out null on SQLite.
@@ -1062,7 +1062,7 @@ FROM org"#
     )
 }
 
-/// The estimate's figures as `contrail-2026.1` computes them for a flight without SAF; priced at
+/// The estimate's figures as `contrail-2026.2` computes them for a flight without SAF; priced at
 /// the default listing without a fee, as the bench runs Contrail.
 fn estimate_insert(
     parameters: [&str; 3],

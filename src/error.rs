@@ -82,6 +82,16 @@ pub enum Input {
     Quantity,
     /// Emissions a quantity is derived from.
     Emissions,
+    /// A flight's duration, or the duration of one leg of several (by position from 0).
+    Duration {
+        leg: Option<usize>,
+    },
+    /// The legs of a trip, together.
+    Legs,
+    /// The airports of a flight whose route is already known.
+    Route,
+    /// The estimate a flight is recorded from.
+    Estimate,
 }
 
 impl std::fmt::Display for Input {
@@ -91,6 +101,10 @@ impl std::fmt::Display for Input {
             Input::OrganizationName => "organization name",
             Input::Quantity => "quantity",
             Input::Emissions => "emissions",
+            Input::Duration { .. } => "duration",
+            Input::Legs => "legs",
+            Input::Route => "route",
+            Input::Estimate => "estimate",
         })
     }
 }

@@ -6,6 +6,7 @@
 //! infrastructure (`units`, `ids`, `fuel`, `paging`, `error`, `config`, `db`, `jobs`).
 
 pub mod accounting;
+pub mod airports;
 pub mod api;
 pub mod app;
 pub mod catalog;

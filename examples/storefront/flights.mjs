@@ -16,7 +16,7 @@ const SCHEDULE = [
   {
     id: "TEB-PBI",
     origin: { code: "KTEB", city: "New York", airport: "Teterboro" },
-    destination: { code: "KPBI", city: "West Palm Beach", airport: "Palm Beach Intl" },
+    destination: { code: "KDJT", city: "West Palm Beach", airport: "Palm Beach Intl" },
     inDays: 3,
     departsUtc: "14:30",
     durationMinutes: 155,

@@ -8,6 +8,7 @@ mod m20261202_000003_payments;
 mod m20261202_000004_stripe_double;
 mod m20261202_000005_external_references;
 mod m20261202_000006_security;
+mod m20261206_000007_routes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_stripe_double::Migration),
             Box::new(m20261202_000005_external_references::Migration),
             Box::new(m20261202_000006_security::Migration),
+            Box::new(m20261206_000007_routes::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! input field at fault in the API's spelling (`extensions.field`), and a message without
 //! internals.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::extensions::{
@@ -23,7 +24,7 @@ pub enum ApiError {
     Domain(Error),
     /// An input field, named as the client sent it, is malformed or out of range.
     BadInput {
-        field: &'static str,
+        field: Cow<'static, str>,
         message: String,
     },
     Unauthenticated(&'static str),
@@ -32,7 +33,15 @@ pub enum ApiError {
 impl ApiError {
     pub fn bad_input(field: &'static str, message: impl std::fmt::Display) -> Self {
         ApiError::BadInput {
-            field,
+            field: Cow::Borrowed(field),
+            message: message.to_string(),
+        }
+    }
+
+    /// A bad input at a path built at run time, e.g. `legs.2.origin`.
+    pub fn bad_input_at(field: String, message: impl std::fmt::Display) -> Self {
+        ApiError::BadInput {
+            field: Cow::Owned(field),
             message: message.to_string(),
         }
     }
@@ -58,9 +67,9 @@ impl ApiError {
     }
 
     /// The input field at fault, in the GraphQL spelling.
-    fn field(&self) -> Option<&'static str> {
+    fn field(&self) -> Option<Cow<'static, str>> {
         match self {
-            ApiError::BadInput { field, .. } => Some(field),
+            ApiError::BadInput { field, .. } => Some(field.clone()),
             ApiError::Domain(Error::InvalidInput { input, .. }) => Some(field_name(*input)),
             _ => None,
         }
@@ -95,7 +104,7 @@ impl ApiError {
         ErrorReport {
             code: self.code(),
             message: spelling.message(&self.message()),
-            field: self.field().map(|field| spelling.field(field)),
+            field: self.field().map(|field| spelling.field(&field)),
             existing_id,
         }
     }
@@ -194,13 +203,20 @@ fn existing_id(existing: Existing) -> async_graphql::ID {
 }
 
 /// The API's name of each input a domain operation judges.
-fn field_name(input: Input) -> &'static str {
-    match input {
+fn field_name(input: Input) -> Cow<'static, str> {
+    Cow::Borrowed(match input {
         Input::AircraftModel => "modelCode",
         Input::OrganizationName => "name",
         Input::Quantity => "quantityTonnes",
         Input::Emissions => "emissionIds",
-    }
+        Input::Duration { leg: None } => "durationMinutes",
+        Input::Duration { leg: Some(leg) } => {
+            return Cow::Owned(format!("legs.{leg}.durationMinutes"));
+        }
+        Input::Legs => "legs",
+        Input::Route => "origin",
+        Input::Estimate => "estimateId",
+    })
 }
 
 impl From<Error> for ApiError {
@@ -350,7 +366,7 @@ mod tests {
     fn domain_inputs_get_the_api_spelling() {
         let error = ApiError::from(Error::invalid(Input::Quantity, "too small"));
         assert_eq!(error.code(), "BAD_USER_INPUT");
-        assert_eq!(error.field(), Some("quantityTonnes"));
+        assert_eq!(error.field().as_deref(), Some("quantityTonnes"));
         assert_eq!(error.message(), "quantityTonnes: too small");
     }
 

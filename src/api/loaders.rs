@@ -229,7 +229,7 @@ impl Loader<AircraftEmissions> for DbLoader {
         for (page, aircraft) in pages {
             for emission in crate::emissions::pages_for_aircraft(&self.db, &aircraft, page).await? {
                 let key = AircraftEmissions {
-                    aircraft: emission.flight.aircraft_id,
+                    aircraft: emission.aircraft_id,
                     page,
                 };
                 loaded.entry(key).or_default().push(emission);

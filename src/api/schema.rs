@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Edge, EmptyFields, PageInfo};
+use async_graphql::connection::{Connection, Edge, EmptyFields, PageInfo};
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -11,21 +11,24 @@ use super::errors::ErrorCodes;
 use super::guard::{RequestGuard, SchemaShape};
 use super::observe::Observe;
 use super::pagination::{Cursor, Paginated};
+use super::queries::airports::AirportCount;
 use super::subscriptions::SubscriptionRoot;
 use super::types::aircraft::AircraftNode;
+use super::types::airport::AirportNode;
 use super::types::emission::EmissionNode;
 use super::types::payment::PaymentNode;
 use super::types::provision::ProvisionNode;
 use super::{mutations, node, queries};
 use crate::app::App;
 
-/// What can be read. The reference data (`aircraftModels`, `listings`, `certificate`) is
-/// public; everything else is your organization's and needs your API key
+/// What can be read. The reference data (`aircraftModels`, `airports`, `listings`,
+/// `certificate`) is public; everything else is your organization's and needs your API key
 /// (`Authorization: Bearer ctr_…`; without it: `UNAUTHENTICATED`).
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
     queries::catalog::CatalogQuery,
+    queries::airports::AirportsQuery,
     queries::credits::CreditsQuery,
     queries::fleet::FleetQuery,
     queries::emissions::EmissionsQuery,
@@ -91,6 +94,14 @@ fn describe(
              computed at full precision and rounded once, half away from zero. As input send a \
              string (a JSON number is accepted too); more decimals than the field allows is \
              `BAD_USER_INPUT`.",
+        );
+    let builder = builder
+        .override_output_type_description::<Connection<Cursor, AirportNode, AirportCount>>(
+            "A page of airports: `edges` (or just `nodes`) in ICAO order, `pageInfo` to fetch \
+             the next or previous page, and `totalCount`.",
+        )
+        .override_output_type_description::<Edge<Cursor, AirportNode, EmptyFields>>(
+            "An item of a page of airports, with its cursor.",
         );
     lists!(builder,
         AircraftNode => "the organization's aircraft",

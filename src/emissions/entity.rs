@@ -1,6 +1,7 @@
 pub mod estimate {
     use sea_orm::entity::prelude::*;
 
+    use crate::emissions::methodology::NonCo2Method;
     use crate::fuel::{FuelType, SafPathway};
     use crate::ids::{AircraftId, EstimateId, ListingId, OrganizationId};
     use crate::units::Currency;
@@ -11,7 +12,8 @@ pub mod estimate {
         #[sea_orm(primary_key)]
         pub id: EstimateId,
         pub organization_id: OrganizationId,
-        pub aircraft_id: AircraftId,
+        /// Null for an estimate by aircraft type.
+        pub aircraft_id: Option<AircraftId>,
         pub model_code: String,
         pub duration_minutes: i32,
         pub fuel_type: FuelType,
@@ -25,6 +27,10 @@ pub mod estimate {
         pub co2_grams: i64,
         pub saf_reduction_grams: i64,
         pub net_co2_grams: i64,
+        /// The trip's legs as JSON (`route::Leg`); null for a flight given by duration.
+        pub legs: Option<String>,
+        pub passengers: Option<i32>,
+        pub non_co2: Option<NonCo2Method>,
         pub created_at: DateTimeUtc,
         pub listing_id: ListingId,
         pub unit_price_minor: i64,
@@ -42,6 +48,7 @@ pub mod estimate {
 pub mod emission {
     use sea_orm::entity::prelude::*;
 
+    use crate::emissions::methodology::NonCo2Method;
     use crate::fleet::TailNumber;
     use crate::fuel::{FuelType, SafPathway};
     use crate::ids::{AircraftId, EmissionId, EstimateId, OrganizationId};
@@ -66,6 +73,10 @@ pub mod emission {
         pub co2_grams: i64,
         pub saf_reduction_grams: i64,
         pub net_co2_grams: i64,
+        /// The trip's legs as JSON (`route::Leg`); null for a flight given by duration.
+        pub legs: Option<String>,
+        pub passengers: Option<i32>,
+        pub non_co2: Option<NonCo2Method>,
         pub created_at: DateTimeUtc,
         pub estimate_id: Option<EstimateId>,
         pub tail_number: TailNumber,

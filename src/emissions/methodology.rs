@@ -1,12 +1,81 @@
-//! Methodology `contrail-2026.1` (SPEC §5): CO2 of a flight from block fuel burn, duration,
-//! fuel type and sustainable-aviation-fuel blend. Factors and their sources: `data/README.md`.
+//! The methodology (SPEC §5 and §5a): CO2 of a flight from block fuel burn, duration, fuel
+//! type and sustainable-aviation-fuel blend; per passenger; non-CO2 apart. Factors and their
+//! sources: `data/README.md`.
 
 use rust_decimal::Decimal;
+use sea_orm::{DeriveActiveEnum, EnumIter};
 
 use crate::fuel::{FuelBurn, FuelType, SafBlend};
 use crate::units::{DurationMinutes, Grams};
 
-pub const METHODOLOGY_VERSION: &str = "contrail-2026.1";
+/// The version of every new figure. `contrail-2026.2` computes a duration's figures exactly as
+/// `contrail-2026.1` did and adds routes, passengers, non-CO2 and the uncertainty band;
+/// figures stored under `contrail-2026.1` keep that version and their numbers.
+pub const METHODOLOGY_VERSION: &str = "contrail-2026.2";
+
+/// How many people share a flight's figures (1 to 500).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Passengers(u16);
+
+impl Passengers {
+    pub const MAX: u16 = 500;
+
+    pub fn parse(count: i32) -> Result<Self, String> {
+        u16::try_from(count)
+            .ok()
+            .filter(|count| (1..=Self::MAX).contains(count))
+            .map(Passengers)
+            .ok_or_else(|| {
+                format!(
+                    "must be a whole number of passengers from 1 to {}",
+                    Self::MAX
+                )
+            })
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+
+    /// One passenger's equal share of `total` (ISO 14083, no freight), rounded to the gram
+    /// half away from zero: the shares sum to the total within half a gram per passenger.
+    pub fn share(self, total: Grams) -> Grams {
+        Grams::new(crate::units::div_round(i128::from(total.get()), i128::from(self.0)) as i64)
+    }
+}
+
+/// Effects of aviation beyond its CO2, shown as a separate figure when asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum NonCo2Method {
+    /// The UK government's aviation factors "with RF": CO2 × 1.7.
+    #[sea_orm(string_value = "UK_DESNZ_RF")]
+    UkDesnzRf,
+}
+
+impl NonCo2Method {
+    /// What the method multiplies CO2 by, all effects included.
+    pub fn multiplier(self) -> Decimal {
+        match self {
+            NonCo2Method::UkDesnzRf => Decimal::new(17, 1),
+        }
+    }
+
+    pub fn source(self) -> &'static str {
+        match self {
+            NonCo2Method::UkDesnzRf => {
+                "UK DESNZ greenhouse-gas conversion factors (2023 onwards, OGL v3.0): aviation \
+                 factors with radiative forcing = CO2 × 1.7; see Lee et al. (2021), Atmospheric \
+                 Environment 244:117834"
+            }
+        }
+    }
+
+    /// The non-CO2 effect of a flight with `co2`: `co2 × (multiplier − 1)`, never part of CO2.
+    pub fn effect(self, co2: Grams) -> Grams {
+        Grams::from_kg(co2.kg() * (self.multiplier() - Decimal::ONE))
+    }
+}
 
 /// What a flight is, for the methodology.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +120,17 @@ pub struct Figures {
     pub saf_reduction: Grams,
     pub net_co2: Grams,
     pub factors: Factors,
+}
+
+impl Figures {
+    /// These figures and another leg's, computed with the same factors, summed.
+    pub fn plus(mut self, leg: &Figures) -> Figures {
+        self.fuel_burned = self.fuel_burned + leg.fuel_burned;
+        self.co2 = self.co2 + leg.co2;
+        self.saf_reduction = self.saf_reduction + leg.saf_reduction;
+        self.net_co2 = self.net_co2 + leg.net_co2;
+        self
+    }
 }
 
 /// Computes every figure at full precision and rounds each to the gram once.

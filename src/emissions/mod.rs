@@ -2,8 +2,11 @@
 //! recorded emissions, each with the methodology and factors that produced its figures.
 
 pub mod entity;
+mod learning;
 pub mod methodology;
 mod record;
+pub mod route;
+pub mod uncertainty;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
@@ -16,20 +19,60 @@ use crate::ids::{AircraftId, EmissionId, EstimateId, ListingId, OrganizationId};
 use crate::paging::Page;
 use crate::units::{DurationMinutes, FeeBps, Grams, Money, Percentage};
 use entity::{emission, estimate};
-use methodology::{Factors, Figures};
+use methodology::{Factors, Figures, NonCo2Method, Passengers};
 pub use record::{
-    AirportCode, EmissionSource, FlightDetails, FlightRequest, create_emission, estimate,
+    AircraftChoice, EmissionSource, FlightDetails, FlightRequest, Route, create_emission, estimate,
 };
+use route::Leg;
 
 /// A flight and its computed figures: what an estimate and an emission have in common.
 #[derive(Debug, Clone)]
 pub struct FlightFigures {
-    pub aircraft_id: AircraftId,
     pub model_code: String,
+    /// The trip's block time: its legs' together.
     pub duration: DurationMinutes,
     pub fuel: FuelType,
     pub saf: Option<SafBlend>,
+    /// The trip's figures: its legs' summed.
     pub figures: Figures,
+    /// Empty for a flight given by duration only.
+    pub legs: Vec<Leg>,
+    pub passengers: Option<Passengers>,
+    pub non_co2: Option<NonCo2Method>,
+}
+
+impl FlightFigures {
+    /// The aircraft type, from the catalog shipped with this release.
+    pub fn model(&self) -> Option<&'static crate::catalog::AircraftModel> {
+        crate::catalog::find(&self.model_code)
+    }
+
+    /// The band around the trip's CO2; `None` only for a type no longer in the catalog.
+    pub fn uncertainty(&self) -> Option<uncertainty::Band> {
+        Some(uncertainty::band(self.model()?, self.figures.co2))
+    }
+
+    /// The trip's non-CO2 effect, when it was asked for.
+    pub fn non_co2_effect(&self) -> Option<(NonCo2Method, Grams)> {
+        self.non_co2
+            .map(|method| (method, method.effect(self.figures.co2)))
+    }
+
+    /// What offsets of this flight cover at 100 %: its net CO2, and its non-CO2 effect too
+    /// when asked for.
+    pub fn offset_basis(&self, include_non_co2: bool) -> Grams {
+        let non_co2 = match self.non_co2_effect() {
+            Some((_, effect)) if include_non_co2 => effect,
+            _ => Grams::ZERO,
+        };
+        self.figures.net_co2 + non_co2
+    }
+
+    /// Total distance flown (corrected), when the flight has a route.
+    pub fn distance(&self) -> Option<route::Metres> {
+        (!self.legs.is_empty())
+            .then(|| route::Metres(self.legs.iter().map(|leg| leg.distance_m).sum()))
+    }
 }
 
 /// The price an estimate was quoted at, kept with it.
@@ -50,6 +93,8 @@ impl Pricing {
 #[derive(Debug, Clone)]
 pub struct Estimate {
     pub id: EstimateId,
+    /// `None` for an estimate by aircraft type.
+    pub aircraft_id: Option<AircraftId>,
     pub flight: FlightFigures,
     pub pricing: Pricing,
     pub created_at: DateTime<Utc>,
@@ -57,10 +102,14 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// Offsetting `percentage` of the net CO2: the quantity and its price at the estimate's
-    /// listing, fee included; `None` when the price would not fit.
-    pub fn offset(&self, percentage: Percentage) -> Option<(Grams, Money)> {
-        let quantity = self.flight.figures.net_co2.percent(percentage);
+    /// Offsetting `percentage` of the net CO2 (and of the non-CO2 effect with
+    /// `include_non_co2`): the quantity and its price at the estimate's listing, fee included;
+    /// `None` when the price would not fit.
+    pub fn offset(&self, percentage: Percentage, include_non_co2: bool) -> Option<(Grams, Money)> {
+        let quantity = self
+            .flight
+            .offset_basis(include_non_co2)
+            .percent(percentage);
         Some((quantity, self.pricing.price(quantity)?))
     }
 }
@@ -68,6 +117,7 @@ impl Estimate {
 #[derive(Debug, Clone)]
 pub struct Emission {
     pub id: EmissionId,
+    pub aircraft_id: AircraftId,
     pub flight: FlightFigures,
     pub estimate_id: Option<EstimateId>,
     pub tail_number: TailNumber,
@@ -83,7 +133,6 @@ macro_rules! flight_of_row {
     ($row:expr) => {{
         let row = &$row;
         FlightFigures {
-            aircraft_id: row.aircraft_id,
             model_code: row.model_code.clone(),
             duration: DurationMinutes::parse(row.duration_minutes).map_err(DbErr::Custom)?,
             fuel: row.fuel_type,
@@ -100,6 +149,17 @@ macro_rules! flight_of_row {
                     saf_lifecycle_deci: row.saf_lifecycle_deci_grams,
                 },
             },
+            legs: match &row.legs {
+                Some(json) => serde_json::from_str(json)
+                    .map_err(|error| DbErr::Custom(format!("stored legs: {error}")))?,
+                None => Vec::new(),
+            },
+            passengers: row
+                .passengers
+                .map(Passengers::parse)
+                .transpose()
+                .map_err(DbErr::Custom)?,
+            non_co2: row.non_co2,
         }
     }};
 }
@@ -109,7 +169,6 @@ macro_rules! set_flight_columns {
     ($row:ident, $organization:expr, $flight:expr) => {{
         let flight = &$flight;
         $row.organization_id = Set($organization);
-        $row.aircraft_id = Set(flight.aircraft_id);
         $row.model_code = Set(flight.model_code.clone());
         $row.duration_minutes = Set(i32::from(flight.duration.get()));
         $row.fuel_type = Set(flight.fuel);
@@ -123,6 +182,10 @@ macro_rules! set_flight_columns {
         $row.co2_grams = Set(flight.figures.co2.get());
         $row.saf_reduction_grams = Set(flight.figures.saf_reduction.get());
         $row.net_co2_grams = Set(flight.figures.net_co2.get());
+        $row.legs = Set((!flight.legs.is_empty())
+            .then(|| serde_json::to_string(&flight.legs).expect("legs serialize")));
+        $row.passengers = Set(flight.passengers.map(|count| i32::from(count.get())));
+        $row.non_co2 = Set(flight.non_co2);
     }};
 }
 pub(crate) use set_flight_columns;
@@ -134,6 +197,7 @@ impl TryFrom<estimate::Model> for Estimate {
         let flight = flight_of_row!(row);
         Ok(Estimate {
             id: row.id,
+            aircraft_id: row.aircraft_id,
             flight,
             pricing: Pricing {
                 listing: row.listing_id,
@@ -153,6 +217,7 @@ impl TryFrom<emission::Model> for Emission {
         let flight = flight_of_row!(row);
         Ok(Emission {
             id: row.id,
+            aircraft_id: row.aircraft_id,
             flight,
             estimate_id: row.estimate_id,
             tail_number: row.tail_number,

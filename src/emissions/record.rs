@@ -8,11 +8,16 @@ use sea_orm::{
 };
 
 use super::entity::{emission, estimate};
+use super::learning::Learner;
+use super::methodology::{NonCo2Method, Passengers};
+use super::route::{self, DurationSource, Leg, LegRequest, great_circle_km};
 use super::{Emission, Estimate, FlightFigures, find_estimate, methodology};
+use crate::airports::Airport;
+use crate::catalog::AircraftModel;
 use crate::config::Config;
 use crate::credits::entity::listing;
-use crate::error::{Error, Existing, Result};
-use crate::fleet::TailNumber;
+use crate::error::{Error, Existing, Input, Result};
+use crate::fleet::{Aircraft, TailNumber};
 use crate::fuel::{FuelType, SafBlend};
 use crate::ids::{EstimateId, OrganizationId};
 use crate::retries::{Created, ExternalReference, Fingerprint, same_request};
@@ -21,41 +26,37 @@ use crate::units::DurationMinutes;
 /// A flight to estimate or record, as a client describes it.
 #[derive(Debug)]
 pub struct FlightRequest {
-    pub tail_number: TailNumber,
-    pub duration: DurationMinutes,
-    /// Defaults to the aircraft's fuel.
+    pub aircraft: AircraftChoice,
+    pub route: Route,
+    /// Defaults to the aircraft's fuel (the type's default for an estimate by type).
     pub fuel: Option<FuelType>,
     pub saf: Option<SafBlend>,
+    pub passengers: Option<Passengers>,
+    pub non_co2: Option<NonCo2Method>,
+}
+
+/// What flies: a registered aircraft, or a catalog type (estimates only).
+#[derive(Debug)]
+pub enum AircraftChoice {
+    Registered(TailNumber),
+    Type(&'static AircraftModel),
+}
+
+/// How far: a block time, or 1 to 20 legs between airports.
+#[derive(Debug)]
+pub enum Route {
+    Duration(DurationMinutes),
+    Legs(Vec<LegRequest>),
 }
 
 /// What only a flight that happened has.
 #[derive(Default)]
 pub struct FlightDetails {
     pub departed_at: Option<DateTime<Utc>>,
-    pub origin: Option<AirportCode>,
-    pub destination: Option<AirportCode>,
+    /// An airport given without a route (with an estimate, or on its own).
+    pub origin: Option<&'static Airport>,
+    pub destination: Option<&'static Airport>,
     pub external_reference: Option<ExternalReference>,
-}
-
-/// An IATA (3) or ICAO (4) airport code, upper case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AirportCode(String);
-
-impl AirportCode {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let code = input.trim().to_ascii_uppercase();
-        let valid = (3..=4).contains(&code.len())
-            && code.chars().all(|c| c.is_ascii_alphanumeric())
-            && code.chars().any(|c| c.is_ascii_alphabetic());
-        if valid {
-            Ok(AirportCode(code))
-        } else {
-            Err(format!(
-                "{} is not an IATA or ICAO airport code",
-                crate::error::quote(input.trim())
-            ))
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -64,31 +65,108 @@ pub enum EmissionSource {
     Flight(FlightRequest),
 }
 
+/// Computes a flight's figures leg by leg, learning the durations not given. Returns the
+/// registered aircraft it flies, if any.
 async fn compute_flight(
     db: &impl ConnectionTrait,
     organization: OrganizationId,
     flight: &FlightRequest,
-) -> Result<FlightFigures> {
-    let aircraft = crate::fleet::find_by_tail(db, organization, &flight.tail_number)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("Aircraft {}", flight.tail_number)))?;
-    let model = crate::catalog::find(&aircraft.model_code)
-        .ok_or_else(|| Error::not_found("AircraftModel"))?;
-    let fuel = flight.fuel.unwrap_or(aircraft.fuel_type);
-    let figures = methodology::compute(methodology::Flight {
-        fuel_burn: model.fuel_burn,
-        duration: flight.duration,
-        fuel,
-        saf: flight.saf,
-    });
-    Ok(FlightFigures {
-        aircraft_id: aircraft.id,
+) -> Result<(Option<Aircraft>, FlightFigures)> {
+    let (aircraft, model) = match &flight.aircraft {
+        AircraftChoice::Registered(tail) => {
+            let aircraft = crate::fleet::find_by_tail(db, organization, tail)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("Aircraft {tail}")))?;
+            let model = crate::catalog::find(&aircraft.model_code)
+                .ok_or_else(|| Error::not_found("AircraftModel"))?;
+            (Some(aircraft), model)
+        }
+        AircraftChoice::Type(model) => (None, *model),
+    };
+    let fuel = flight
+        .fuel
+        .or(aircraft.as_ref().map(|aircraft| aircraft.fuel_type))
+        .unwrap_or(model.default_fuel_type);
+    let compute = |duration| {
+        methodology::compute(methodology::Flight {
+            fuel_burn: model.fuel_burn,
+            duration,
+            fuel,
+            saf: flight.saf,
+        })
+    };
+    let (duration, figures, legs) = match &flight.route {
+        Route::Duration(duration) => (*duration, compute(*duration), Vec::new()),
+        Route::Legs(requests) => {
+            let mut learner = None;
+            let mut legs = Vec::with_capacity(requests.len());
+            let mut total: Option<methodology::Figures> = None;
+            let mut minutes = 0_i32;
+            for (index, request) in requests.iter().enumerate() {
+                let (great_circle, distance) =
+                    route::distances(request.origin, request.destination);
+                let (duration, source, flights) = match request.duration {
+                    Some(duration) => (duration, DurationSource::Given, None),
+                    None => {
+                        if learner.is_none() {
+                            let aircraft_id = aircraft.as_ref().map(|aircraft| aircraft.id);
+                            learner = Some(
+                                Learner::load(db, organization, aircraft_id, &model.code).await?,
+                            );
+                        }
+                        let leg = (requests.len() > 1).then_some(index);
+                        let learned = learner
+                            .as_ref()
+                            .expect("loaded above")
+                            .learn(great_circle_km(request.origin, request.destination), leg)?;
+                        (learned.duration, learned.source, Some(learned.flights))
+                    }
+                };
+                let figures = compute(duration);
+                minutes += i32::from(duration.get());
+                legs.push(Leg {
+                    origin: request.origin.icao.clone(),
+                    destination: request.destination.icao.clone(),
+                    great_circle_m: great_circle.0,
+                    distance_m: distance.0,
+                    duration_minutes: duration.get(),
+                    duration_source: source,
+                    positioning: request.positioning,
+                    fuel_burned_g: figures.fuel_burned.get(),
+                    co2_g: figures.co2.get(),
+                    saf_reduction_g: figures.saf_reduction.get(),
+                    net_co2_g: figures.net_co2.get(),
+                    learned_from_flights: flights,
+                });
+                total = Some(match total {
+                    Some(total) => total.plus(&figures),
+                    None => figures,
+                });
+            }
+            let duration = DurationMinutes::parse(minutes).map_err(|_| {
+                Error::invalid(
+                    Input::Legs,
+                    format!(
+                        "the trip's legs last {minutes} minutes together; a trip is at most {} \
+                         minutes",
+                        DurationMinutes::MAX
+                    ),
+                )
+            })?;
+            (duration, total.expect("a route has a leg"), legs)
+        }
+    };
+    let flight = FlightFigures {
         model_code: model.code.clone(),
-        duration: flight.duration,
+        duration,
         fuel,
         saf: flight.saf,
         figures,
-    })
+        legs,
+        passengers: flight.passengers,
+        non_co2: flight.non_co2,
+    };
+    Ok((aircraft, flight))
 }
 
 /// Estimates a flight without recording it, pricing offsets from the default listing.
@@ -98,12 +176,13 @@ pub async fn estimate(
     organization: OrganizationId,
     flight: FlightRequest,
 ) -> Result<Estimate> {
-    let figures = compute_flight(db, organization, &flight).await?;
+    let (aircraft, figures) = compute_flight(db, organization, &flight).await?;
     let now = Utc::now();
     let mut row = estimate::ActiveModel {
         created_at: Set(now),
         fee_bps: Set(config.fee.get() as i32),
         expires_at: Set(now + config.estimate_validity),
+        aircraft_id: Set(aircraft.map(|aircraft| aircraft.id)),
         ..Default::default()
     };
     super::set_flight_columns!(row, organization, figures);
@@ -155,8 +234,11 @@ impl FlightDetails {
         Fingerprint::of(&[
             ("source", source),
             ("departed_at", &self.departed_at),
-            ("origin", &self.origin),
-            ("destination", &self.destination),
+            ("origin", &self.origin.map(|airport| &airport.icao)),
+            (
+                "destination",
+                &self.destination.map(|airport| &airport.icao),
+            ),
         ])
     }
 }
@@ -175,16 +257,32 @@ pub async fn create_emission(
     {
         return Ok(Created::Replayed(existing));
     }
-    let (flight, estimate_id) = match source {
+    let (aircraft_id, flight, estimate_id) = match source {
         EmissionSource::Estimate(id) => {
             let estimate = find_estimate(db, organization, id)
                 .await?
                 .ok_or_else(|| Error::not_found("EmissionEstimate"))?;
+            let aircraft_id = estimate.aircraft_id.ok_or_else(|| {
+                Error::invalid(
+                    Input::Estimate,
+                    "an estimate made by aircraft type cannot be recorded: register the \
+                     aircraft, then record the flight with its tail number",
+                )
+            })?;
             if estimate.expires_at <= Utc::now() {
                 return Err(Error::Expired(format!(
                     "the estimate expired at {}; estimate the flight again",
                     estimate.expires_at.to_rfc3339()
                 )));
+            }
+            if !estimate.flight.legs.is_empty()
+                && (details.origin.is_some() || details.destination.is_some())
+            {
+                return Err(Error::invalid(
+                    Input::Route,
+                    "the estimate's route is recorded with it; leave `origin` and \
+                     `destination` out",
+                ));
             }
             let recorded = emission::Entity::find()
                 .filter(emission::Column::OrganizationId.eq(organization))
@@ -194,22 +292,38 @@ pub async fn create_emission(
             if recorded > 0 {
                 return Err(estimate_recorded());
             }
-            (estimate.flight, Some(id))
+            (aircraft_id, estimate.flight, Some(id))
         }
         EmissionSource::Flight(request) => {
-            (compute_flight(db, organization, &request).await?, None)
+            let (aircraft, flight) = compute_flight(db, organization, &request).await?;
+            let aircraft = aircraft.ok_or_else(|| {
+                Error::invalid(
+                    Input::Estimate,
+                    "a flight is recorded for a registered aircraft, not a type",
+                )
+            })?;
+            (aircraft.id, flight, None)
         }
     };
-    let aircraft = crate::fleet::find(db, organization, flight.aircraft_id)
+    let aircraft = crate::fleet::find(db, organization, aircraft_id)
         .await?
         .ok_or_else(|| Error::not_found("Aircraft"))?;
+    // A route names its own ends; otherwise the airports given alone are kept as they were.
+    let (origin, destination) = match (flight.legs.first(), flight.legs.last()) {
+        (Some(first), Some(last)) => (Some(first.origin.clone()), Some(last.destination.clone())),
+        _ => (
+            details.origin.map(|airport| airport.icao.clone()),
+            details.destination.map(|airport| airport.icao.clone()),
+        ),
+    };
     let mut row = emission::ActiveModel {
         created_at: Set(Utc::now()),
+        aircraft_id: Set(aircraft.id),
         estimate_id: Set(estimate_id),
         tail_number: Set(aircraft.tail_number),
         departed_at: Set(details.departed_at),
-        origin: Set(details.origin.map(|code| code.0)),
-        destination: Set(details.destination.map(|code| code.0)),
+        origin: Set(origin),
+        destination: Set(destination),
         external_reference: Set(details
             .external_reference
             .as_ref()

@@ -36,6 +36,8 @@ struct FlightRow {
     date: String,
     route: String,
     net_co2_kg: String,
+    /// The CO2 range of the uncertainty band, e.g. `2340.000–2660.000 (±6.4 %)`.
+    co2_range: String,
 }
 
 struct RangeRow {
@@ -122,6 +124,17 @@ async fn render(state: &HttpState, public_id: &str) -> Result<Option<String>> {
                     (None, None) => "—".to_owned(),
                 },
                 net_co2_kg: emission.flight.figures.net_co2.kg().to_string(),
+                co2_range: emission.flight.uncertainty().map_or_else(
+                    || "—".to_owned(),
+                    |band| {
+                        format!(
+                            "{}–{} (±{} %)",
+                            band.low.kg(),
+                            band.high.kg(),
+                            band.half_width_percent()
+                        )
+                    },
+                ),
             })
             .collect(),
         ranges: allocations

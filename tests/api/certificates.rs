@@ -52,6 +52,8 @@ async fn certificate_page_shows_the_retirement(app: TestApp) {
         "EGLF → LFMN",
         "02 Nov 2026",
         "2500.000",
+        // E55P: ±6.4 % (LIGHT_JET model error and the median brochure spread).
+        "2340.000–2660.000 (±6.4 %)",
         serials,
         "2.500000 t",
         "Demo — Biochar from forestry residues",

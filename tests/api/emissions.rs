@@ -58,7 +58,7 @@ async fn records_an_estimate_with_its_figures(app: TestApp) {
         .clone();
     let emission = create(
         &app,
-        json!({ "estimateId": estimate, "departedAt": "2026-11-02T08:30:00Z", "origin": "kteb", "destination": "KPBI", "externalReference": "TRIP-1" }),
+        json!({ "estimateId": estimate, "departedAt": "2026-11-02T08:30:00Z", "origin": "kteb", "destination": "PBI", "externalReference": "TRIP-1" }),
     )
     .await;
     assert_eq!(emission["estimateId"], estimate);
@@ -70,7 +70,7 @@ async fn records_an_estimate_with_its_figures(app: TestApp) {
     assert_eq!(emission["safPathway"], "HEFA_USED_COOKING_OIL");
     assert_eq!(emission["origin"], "KTEB");
     assert_eq!(emission["tailNumber"], "N300EM");
-    assert_eq!(emission["methodology"]["version"], "contrail-2026.1");
+    assert_eq!(emission["methodology"]["version"], "contrail-2026.2");
     assert_eq!(emission["offsetKg"], "0.000");
     assert_eq!(emission["offsetStatus"], "NOT_OFFSET");
 

@@ -39,7 +39,7 @@ async fn reproduces_the_worked_example(app: TestApp) {
     assert_eq!(estimate["safReductionKg"], "0.000");
     assert_eq!(estimate["netCo2Kg"], "2569.416");
     assert_eq!(estimate["co2Tonnes"], "2.569416");
-    assert_eq!(estimate["methodology"]["version"], "contrail-2026.1");
+    assert_eq!(estimate["methodology"]["version"], "contrail-2026.2");
     assert_eq!(estimate["methodology"]["emissionFactor"], "3.16");
     assert_eq!(estimate["methodology"]["fuelBurnUsGallonsPerHour"], "179");
     assert!(estimate["expiresAt"].is_string());

@@ -655,6 +655,10 @@ fn random_mutation_inputs_get_coded_answers() {
         "estimateId",
         "origin",
         "destination",
+        "aircraftType",
+        "legs",
+        "passengers",
+        "nonCo2",
     ];
     let mutations = [
         "mutation($input: EstimateEmissionInput!) { estimateEmission(input: $input) { estimate { id co2Kg offsetOptions { price { amount } } } } }",

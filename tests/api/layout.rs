@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 
 /// Each domain and the domains it may use (those below it).
-const DOMAINS: [(&str, &[&str]); 10] = [
+const DOMAINS: [(&str, &[&str]); 11] = [
     ("organizations", &[]),
     ("catalog", &[]),
+    ("airports", &[]),
     ("credits", &[]),
     ("certificates", &[]),
     ("mail", &[]),
     ("fleet", &["catalog"]),
-    ("emissions", &["fleet", "catalog", "credits"]),
+    ("emissions", &["fleet", "catalog", "credits", "airports"]),
     ("provisions", &["emissions", "credits", "certificates"]),
     (
         "payments",

@@ -33,6 +33,7 @@ mod provisions;
 mod rest;
 mod rest_errors;
 mod retries;
+mod routes;
 mod schema;
 mod security;
 mod smtp;

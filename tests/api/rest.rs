@@ -92,7 +92,7 @@ pub async fn record_flight(app: &TestApp, tail: &str) -> Value {
         200,
     )
     .await;
-    let body = json!({ "estimate_id": estimate["id"], "origin": "KTEB", "destination": "KPBI" });
+    let body = json!({ "estimate_id": estimate["id"], "origin": "KTEB", "destination": "PBI" });
     expect(app, Method::POST, "/api/emissions", Some(body), 201).await
 }
 
@@ -129,7 +129,7 @@ async fn the_estimate_to_provision_checkout_flow_pays_and_retires(app: TestApp) 
     assert_eq!(estimate["co2_kg"], "2569.416");
     assert_eq!(estimate["saf_reduction_kg"], "650.438");
     assert_eq!(estimate["net_co2_kg"], "1918.979");
-    assert_eq!(estimate["methodology"]["version"], "contrail-2026.1");
+    assert_eq!(estimate["methodology"]["version"], "contrail-2026.2");
     let options = estimate["offset_options"].as_array().unwrap();
     let shares: Vec<&Value> = options.iter().map(|option| &option["percentage"]).collect();
     assert_eq!(shares, [50, 100, 150]);
@@ -142,7 +142,7 @@ async fn the_estimate_to_provision_checkout_flow_pays_and_retires(app: TestApp) 
     );
 
     let body = json!({ "estimate_id": estimate["id"], "departed_at": "2026-11-02T08:30:00Z",
-        "origin": "KTEB", "destination": "KPBI" });
+        "origin": "KTEB", "destination": "PBI" });
     let emission = expect(
         &app,
         Method::POST,

@@ -228,7 +228,7 @@ async fn a_customer_offsets_150_percent_of_a_flight_and_opens_the_certificate() 
             &flight["origin"],
             &flight["destination"]
         ),
-        (&json!("N300SK"), &json!("KTEB"), &json!("KPBI"))
+        (&json!("N300SK"), &json!("KTEB"), &json!("KDJT"))
     );
     assert!(
         flight["externalReference"]
@@ -266,7 +266,7 @@ async fn a_customer_offsets_150_percent_of_a_flight_and_opens_the_certificate() 
     let rows = run.all("CERT_FLIGHT");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(
-        rows[0].starts_with("N300SK | ") && rows[0].contains(" | KTEB → KPBI | "),
+        rows[0].starts_with("N300SK | ") && rows[0].contains(" | KTEB → KDJT | "),
         "{}",
         rows[0]
     );

@@ -1,5 +1,6 @@
 //! The query roots, merged into `Query` by [`super::schema`].
 
+pub mod airports;
 pub mod catalog;
 pub mod certificates;
 pub mod credits;

@@ -29,7 +29,7 @@ impl EmissionNode {
 
     /// The aircraft that flew (it may since have been archived).
     async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<AircraftNode> {
-        FlightFields(&self.0.flight).aircraft(ctx).await
+        super::flight::aircraft(ctx, self.0.aircraft_id).await
     }
 
     /// The tail number the flight was recorded under.
@@ -52,12 +52,14 @@ impl EmissionNode {
         self.0.departed_at
     }
 
-    /// Departure airport (IATA or ICAO code, upper case); null when it was not given.
+    /// Departure airport (ICAO code; as given, upper case, for flights recorded before
+    /// `contrail-2026.2`); null when it was not given.
     async fn origin(&self) -> Option<&str> {
         self.0.origin.as_deref()
     }
 
-    /// Arrival airport (IATA or ICAO code, upper case); null when it was not given.
+    /// Arrival airport (ICAO code; as given, upper case, for flights recorded before
+    /// `contrail-2026.2`); null when it was not given.
     async fn destination(&self) -> Option<&str> {
         self.0.destination.as_deref()
     }
@@ -135,7 +137,7 @@ pub async fn preload(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<()>
         if selects("aircraft") {
             let ids: HashSet<AircraftId> = emissions
                 .iter()
-                .map(|emission| emission.flight.aircraft_id)
+                .map(|emission| emission.aircraft_id)
                 .collect();
             ctx.loader().load_many(ids).await?;
         }

@@ -152,3 +152,43 @@ pub enum RetirementStatus {
     /// payment was refunded before retirement.
     Failed,
 }
+
+/// Aviation's effects beyond its CO2 (contrails, NOx, water vapour), shown as a separate
+/// figure, never added into the CO2 figures.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonCo2Method {
+    /// No non-CO2 figure (the default, as ICAO and CORSIA count).
+    None,
+    /// The UK government's aviation factors "with radiative forcing" (DESNZ, 2023 onwards):
+    /// CO2 × 1.7, so the non-CO2 figure is CO2 × 0.7.
+    UkDesnzRf,
+}
+
+impl NonCo2Method {
+    pub fn into_domain(self) -> Option<crate::emissions::methodology::NonCo2Method> {
+        match self {
+            NonCo2Method::None => None,
+            NonCo2Method::UkDesnzRf => Some(crate::emissions::methodology::NonCo2Method::UkDesnzRf),
+        }
+    }
+}
+
+impl From<crate::emissions::methodology::NonCo2Method> for NonCo2Method {
+    fn from(method: crate::emissions::methodology::NonCo2Method) -> Self {
+        match method {
+            crate::emissions::methodology::NonCo2Method::UkDesnzRf => NonCo2Method::UkDesnzRf,
+        }
+    }
+}
+
+/// Where a leg's duration came from.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::emissions::route::DurationSource")]
+pub enum DurationSource {
+    /// Given with the request.
+    Given,
+    /// The least-squares line of this aircraft's recorded flights.
+    LearnedAircraft,
+    /// The least-squares line of your recorded flights of this aircraft type.
+    LearnedType,
+}

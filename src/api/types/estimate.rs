@@ -23,9 +23,26 @@ impl EmissionEstimateNode {
         self.0.id.to_id()
     }
 
-    /// The aircraft estimated for.
-    async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<AircraftNode> {
-        FlightFields(&self.0.flight).aircraft(ctx).await
+    /// The aircraft estimated for; null for an estimate by `aircraftType`.
+    async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<Option<AircraftNode>> {
+        match self.0.aircraft_id {
+            Some(id) => super::flight::aircraft(ctx, id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// ICAO code of the trip's first airport; null for a flight given by duration only.
+    async fn origin(&self) -> Option<&str> {
+        self.0.flight.legs.first().map(|leg| leg.origin.as_str())
+    }
+
+    /// ICAO code of the trip's last airport; null for a flight given by duration only.
+    async fn destination(&self) -> Option<&str> {
+        self.0
+            .flight
+            .legs
+            .last()
+            .map(|leg| leg.destination.as_str())
     }
 
     #[graphql(flatten)]
@@ -52,7 +69,8 @@ impl EmissionEstimateNode {
             .ok_or_else(|| ApiError::not_found("Listing"))
     }
 
-    /// Offsetting a share of the net CO2: tonnes and price (fee included) for each percentage.
+    /// Offsetting a share of the net CO2 (and of the non-CO2 effect with `includeNonCo2`):
+    /// tonnes and price (fee included) for each percentage.
     async fn offset_options(
         &self,
         #[graphql(
@@ -60,15 +78,30 @@ impl EmissionEstimateNode {
             desc = "Shares of the net CO2 to price, whole percent, each 1 to 300 (else `BAD_USER_INPUT`)."
         )]
         percentages: Vec<i32>,
+        #[graphql(
+            default = false,
+            desc = "Cover the non-CO2 effect too (the estimate must have been made with `nonCo2`)."
+        )]
+        include_non_co2: bool,
     ) -> ApiResult<Vec<OffsetOption>> {
+        if include_non_co2 && self.0.flight.non_co2.is_none() {
+            return Err(ApiError::bad_input(
+                "includeNonCo2",
+                "the estimate has no non-CO2 figure: estimate with `nonCo2: UK_DESNZ_RF`",
+            ));
+        }
         percentages
             .into_iter()
             .map(|percent| {
                 let percentage = Percentage::parse(percent)
                     .map_err(|message| ApiError::bad_input("percentages", message))?;
-                let (quantity, price) = self.0.offset(percentage).ok_or_else(|| {
-                    ApiError::bad_input("percentages", "the price would be too large to express")
-                })?;
+                let (quantity, price) =
+                    self.0.offset(percentage, include_non_co2).ok_or_else(|| {
+                        ApiError::bad_input(
+                            "percentages",
+                            "the price would be too large to express",
+                        )
+                    })?;
                 Ok(OffsetOption {
                     percentage: i32::from(percentage.get()),
                     tonnes: quantity.tonnes(),

@@ -5,12 +5,15 @@ use async_graphql::{Context, Object};
 use rust_decimal::Decimal;
 
 use super::aircraft::AircraftNode;
-use super::enums::{FuelType, SafPathway};
+use super::enums::{DurationSource, FuelType, NonCo2Method, SafPathway};
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
-use crate::emissions::FlightFigures;
-use crate::emissions::methodology::Factors;
+use crate::emissions::methodology::{self, Factors};
+use crate::emissions::route::Leg;
+use crate::emissions::{FlightFigures, uncertainty};
 use crate::fuel::SafBlend;
+use crate::ids::AircraftId;
+use crate::units::Grams;
 
 /// The methodology version and the factors a figure was computed with.
 pub struct Methodology(pub Factors);
@@ -19,7 +22,7 @@ pub struct Methodology(pub Factors);
 /// with them so a figure can always be explained.
 #[Object]
 impl Methodology {
-    /// e.g. `contrail-2026.1`.
+    /// e.g. `contrail-2026.2` (figures stored under `contrail-2026.1` keep that version).
     async fn version(&self) -> &str {
         &self.0.version
     }
@@ -45,19 +48,20 @@ impl Methodology {
     }
 }
 
+/// The aircraft with this id, through the request's loader.
+pub async fn aircraft(ctx: &Context<'_>, id: AircraftId) -> ApiResult<AircraftNode> {
+    ctx.loader()
+        .load_one(id)
+        .await?
+        .map(AircraftNode)
+        .ok_or_else(|| ApiError::not_found("Aircraft"))
+}
+
 /// The flight fields of `EmissionEstimate` and `Emission`, flattened into each.
 #[derive(Clone, Copy)]
 pub struct FlightFields<'a>(pub &'a FlightFigures);
 
 impl FlightFields<'_> {
-    pub async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<AircraftNode> {
-        ctx.loader()
-            .load_one(self.0.aircraft_id)
-            .await?
-            .map(AircraftNode)
-            .ok_or_else(|| ApiError::not_found("Aircraft"))
-    }
-
     pub fn methodology(&self) -> Methodology {
         Methodology(self.0.figures.factors.clone())
     }
@@ -103,5 +107,198 @@ impl FlightFields<'_> {
     /// CO2 after the SAF reduction, kilograms (3 decimals): the basis of offsets.
     async fn net_co2_kg(&self) -> Decimal {
         self.0.figures.net_co2.kg()
+    }
+
+    /// ICAO type designator of the aircraft type the figures were computed for.
+    async fn aircraft_type(&self) -> &str {
+        &self.0.model_code
+    }
+
+    /// Distance of the trip, kilometres (3 decimals): each leg's great circle plus the ICAO
+    /// correction, summed; null for a flight given by duration only.
+    async fn distance_km(&self) -> Option<Decimal> {
+        self.0.distance().map(|distance| distance.km())
+    }
+
+    /// The trip's legs in order, each with its distance, duration and figures (which sum to
+    /// the trip's); empty for a flight given by duration only.
+    async fn legs(&self) -> Vec<FlightLeg<'_>> {
+        self.0.legs.iter().map(FlightLeg).collect()
+    }
+
+    /// People on board, when given.
+    async fn passengers(&self) -> Option<u16> {
+        self.0.passengers.map(|count| count.get())
+    }
+
+    /// One passenger's equal share of `co2Kg` (whole trip, positioning legs included),
+    /// rounded to the gram; null without `passengers`.
+    async fn co2_kg_per_passenger(&self) -> Option<Decimal> {
+        self.0
+            .passengers
+            .map(|count| count.share(self.0.figures.co2).kg())
+    }
+
+    /// One passenger's equal share of `netCo2Kg`, rounded to the gram; null without
+    /// `passengers`.
+    async fn net_co2_kg_per_passenger(&self) -> Option<Decimal> {
+        self.0
+            .passengers
+            .map(|count| count.share(self.0.figures.net_co2).kg())
+    }
+
+    /// Aviation's non-CO2 effects, apart from and never added to the CO2 figures; null unless
+    /// asked for with `nonCo2`.
+    async fn non_co2(&self) -> Option<NonCo2Effect> {
+        self.0
+            .non_co2_effect()
+            .map(|(method, effect)| NonCo2Effect { method, effect })
+    }
+
+    /// The range the true CO2 likely lies in, given the fuel-burn data behind the figure.
+    async fn uncertainty(&self) -> ApiResult<Uncertainty> {
+        self.0
+            .uncertainty()
+            .map(Uncertainty)
+            .ok_or_else(|| ApiError::not_found("AircraftModel"))
+    }
+}
+
+/// One leg of a trip.
+pub struct FlightLeg<'a>(&'a Leg);
+
+/// One leg of a trip, with its distance, duration and figures.
+#[Object]
+impl FlightLeg<'_> {
+    /// ICAO code of the departure airport.
+    async fn origin(&self) -> &str {
+        &self.0.origin
+    }
+
+    /// ICAO code of the arrival airport.
+    async fn destination(&self) -> &str {
+        &self.0.destination
+    }
+
+    /// Great-circle distance between the airports, kilometres (3 decimals).
+    async fn great_circle_km(&self) -> Decimal {
+        self.0.great_circle().km()
+    }
+
+    /// Great circle plus the ICAO correction (+50 km below 550 km, +100 km to 5,500 km,
+    /// +125 km above), kilometres (3 decimals).
+    async fn distance_km(&self) -> Decimal {
+        self.0.distance().km()
+    }
+
+    /// Block time, whole minutes.
+    async fn duration_minutes(&self) -> u16 {
+        self.0.duration_minutes
+    }
+
+    /// Whether the duration was given or learned, and from which flights.
+    async fn duration_source(&self) -> DurationSource {
+        self.0.duration_source.into()
+    }
+
+    /// How many recorded flights the learned duration's line was fitted to; null when given.
+    async fn learned_from_flights(&self) -> Option<u32> {
+        self.0.learned_from_flights
+    }
+
+    /// An empty leg flown to position the aircraft (counted in the trip).
+    async fn positioning(&self) -> bool {
+        self.0.positioning
+    }
+
+    /// Fuel burned on the leg, kilograms (3 decimals).
+    async fn fuel_burned_kg(&self) -> Decimal {
+        Grams::new(self.0.fuel_burned_g).kg()
+    }
+
+    /// CO2 of the leg, kilograms (3 decimals).
+    async fn co2_kg(&self) -> Decimal {
+        self.0.co2().kg()
+    }
+
+    /// CO2 saved by the SAF blend on the leg, kilograms (3 decimals).
+    async fn saf_reduction_kg(&self) -> Decimal {
+        Grams::new(self.0.saf_reduction_g).kg()
+    }
+
+    /// CO2 of the leg after the SAF reduction, kilograms (3 decimals).
+    async fn net_co2_kg(&self) -> Decimal {
+        Grams::new(self.0.net_co2_g).kg()
+    }
+}
+
+/// Aviation's non-CO2 effects on a flight, by a published multiplier.
+pub struct NonCo2Effect {
+    method: methodology::NonCo2Method,
+    effect: Grams,
+}
+
+/// Aviation's non-CO2 effects (contrail cirrus, NOx, water vapour) on a flight, as CO2
+/// equivalent by a published multiplier: a separate figure, never part of `co2Kg`.
+#[Object]
+impl NonCo2Effect {
+    /// The method.
+    async fn method(&self) -> NonCo2Method {
+        self.method.into()
+    }
+
+    /// What the method multiplies CO2 by, all effects included (e.g. `1.7`).
+    async fn multiplier(&self) -> Decimal {
+        self.method.multiplier()
+    }
+
+    /// The non-CO2 effect, kg CO2 equivalent (3 decimals): `co2Kg × (multiplier − 1)`.
+    async fn kg(&self) -> Decimal {
+        self.effect.kg()
+    }
+
+    /// Where the multiplier comes from.
+    async fn source(&self) -> &'static str {
+        self.method.source()
+    }
+}
+
+/// The band around a flight's CO2.
+pub struct Uncertainty(uncertainty::Band);
+
+/// The range a flight's CO2 likely lies in: ± the type's half-width, from its brochure spread
+/// and the model error of its category (derivation in `data/README.md`). The same relative
+/// width for one leg or twenty: the model error is systematic per type.
+#[Object]
+impl Uncertainty {
+    /// Low end of the CO2 range, kilograms (3 decimals).
+    async fn low_co2_kg(&self) -> Decimal {
+        self.0.low.kg()
+    }
+
+    /// High end of the CO2 range, kilograms (3 decimals).
+    async fn high_co2_kg(&self) -> Decimal {
+        self.0.high.kg()
+    }
+
+    /// Half the width of the range relative to `co2Kg`, percent (1 decimal).
+    async fn half_width_percent(&self) -> Decimal {
+        self.0.half_width_percent()
+    }
+
+    /// The model error of the type's category, percent (1 decimal).
+    async fn model_error_percent(&self) -> Decimal {
+        Decimal::new(i64::from(self.0.model_error_permille), 1)
+    }
+
+    /// The spread of the type's published fuel-burn figures, (max − min) / mean, percent
+    /// (1 decimal); the catalog's median for a type with one figure.
+    async fn brochure_spread_percent(&self) -> Decimal {
+        Decimal::new(i64::from(self.0.brochure_spread_permille), 1)
+    }
+
+    /// How the band is made.
+    async fn method(&self) -> &'static str {
+        uncertainty::METHOD
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod aircraft;
 pub mod aircraft_model;
+pub mod airport;
 pub mod certificate;
 pub mod emission;
 pub mod enums;

@@ -15,7 +15,7 @@ use super::views::{EmissionPage, EmissionView, EstimateView};
 use super::wire::{self, RestError};
 use crate::api::errors::ApiError;
 use crate::api::mutations::emissions::{CreateEmissionInput, EstimateEmissionInput};
-use crate::emissions::{self, entity::emission};
+use crate::emissions::{self, AircraftChoice, entity::emission};
 use crate::http::HttpState;
 use crate::ids::EmissionId;
 use crate::units::Percentage;
@@ -78,22 +78,36 @@ pub async fn estimate(State(state): State<HttpState>, request: Request) -> Respo
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|message| ApiError::bad_input("offsetPercentages", message))?;
             let flight = EstimateEmissionInput {
-                tail_number: body.tail_number,
-                duration_minutes: body.duration_minutes,
+                tail_number: Some(body.tail_number),
+                aircraft_type: None,
+                duration_minutes: Some(body.duration_minutes),
+                origin: None,
+                destination: None,
+                legs: None,
+                passengers: None,
+                non_co2: None,
                 fuel_type: body.fuel_type.map(|fuel| fuel.0.into()),
                 saf_blend_percent: body.saf_blend_percent.map(|percent| percent.0),
                 saf_pathway: body.saf_pathway.map(|pathway| pathway.0.into()),
             }
             .parse()?;
-            let tail_number = flight.tail_number.as_str().to_owned();
+            // A REST estimate always names a registered aircraft.
+            let tail_number = match &flight.aircraft {
+                AircraftChoice::Registered(tail) => tail.as_str().to_owned(),
+                AircraftChoice::Type(model) => model.code.clone(),
+            };
             let config = &state.app.config;
             let estimate = emissions::estimate(&state.app.db, config, organization, flight).await?;
-            let view = EstimateView::new(estimate, tail_number, &percentages).ok_or_else(|| {
-                ApiError::bad_input(
-                    "offsetPercentages",
-                    "the price would be too large to express",
-                )
-            })?;
+            let aircraft_id = estimate
+                .aircraft_id
+                .ok_or_else(|| ApiError::not_found("Aircraft"))?;
+            let view = EstimateView::new(estimate, aircraft_id, tail_number, &percentages)
+                .ok_or_else(|| {
+                    ApiError::bad_input(
+                        "offsetPercentages",
+                        "the price would be too large to express",
+                    )
+                })?;
             Ok(wire::json(StatusCode::OK, &view))
         },
     )
@@ -119,9 +133,12 @@ pub struct CreateEmission {
     pub saf_pathway: Option<SafPathway>,
     /// Departure time (RFC 3339).
     pub departed_at: Option<DateTime<Utc>>,
-    /// IATA (3 characters) or ICAO (4) code of the departure airport.
+    /// Departure airport: a 4-character ICAO or 3-letter IATA code (an unknown code is an
+    /// error). With `destination` and no `estimate_id`, the flight's route: its distance is
+    /// stored, and without `duration_minutes` the duration is learned from your recorded
+    /// flights.
     pub origin: Option<String>,
-    /// IATA (3 characters) or ICAO (4) code of the arrival airport.
+    /// Arrival airport: a 4-character ICAO or 3-letter IATA code.
     pub destination: Option<String>,
     /// Your own identifier of the flight (at most 200 characters, one line), unique in your
     /// organization: the same request sent again answers the emission it recorded (200);
@@ -154,6 +171,9 @@ pub async fn create(State(state): State<HttpState>, request: Request) -> Respons
                 estimate_id: body.estimate_id.map(Into::into),
                 tail_number: body.tail_number,
                 duration_minutes: body.duration_minutes,
+                legs: None,
+                passengers: None,
+                non_co2: None,
                 fuel_type: body.fuel_type.map(|fuel| fuel.0.into()),
                 saf_blend_percent: body.saf_blend_percent.map(|percent| percent.0),
                 saf_pathway: body.saf_pathway.map(|pathway| pathway.0.into()),

@@ -15,7 +15,7 @@ use crate::api::id::GlobalId;
 use crate::emissions::methodology::Factors;
 use crate::emissions::{Emission, Estimate, FlightFigures};
 use crate::error::Result;
-use crate::ids::ProvisionId;
+use crate::ids::{AircraftId, ProvisionId};
 use crate::units::{Money, Percentage};
 
 /// An amount in major units of its ISO 4217 currency.
@@ -105,7 +105,6 @@ impl From<&Factors> for MethodologyView {
 
 /// The flight's figures, shared by estimates and emissions.
 struct Flight {
-    aircraft_id: String,
     duration_minutes: u16,
     fuel_type: FuelType,
     saf_blend_percent: String,
@@ -121,7 +120,6 @@ impl From<&FlightFigures> for Flight {
     fn from(flight: &FlightFigures) -> Self {
         let figures = &flight.figures;
         Flight {
-            aircraft_id: flight.aircraft_id.to_id().0,
             duration_minutes: flight.duration.get(),
             fuel_type: flight.fuel.into(),
             saf_blend_percent: flight
@@ -191,13 +189,14 @@ impl EstimateView {
     /// when a price would be too large to express.
     pub fn new(
         estimate: Estimate,
+        aircraft_id: AircraftId,
         tail_number: String,
         percentages: &[Percentage],
     ) -> Option<EstimateView> {
         let offset_options = percentages
             .iter()
             .map(|percentage| {
-                let (quantity, price) = estimate.offset(*percentage)?;
+                let (quantity, price) = estimate.offset(*percentage, false)?;
                 Some(OffsetOptionView {
                     percentage: percentage.get(),
                     tonnes: quantity.tonnes().to_string(),
@@ -208,7 +207,7 @@ impl EstimateView {
         let flight = Flight::from(&estimate.flight);
         Some(EstimateView {
             id: estimate.id.to_id().0,
-            aircraft_id: flight.aircraft_id,
+            aircraft_id: aircraft_id.to_id().0,
             tail_number,
             duration_minutes: flight.duration_minutes,
             fuel_type: flight.fuel_type,
@@ -273,7 +272,7 @@ impl EmissionView {
         let flight = Flight::from(&emission.flight);
         EmissionView {
             id: emission.id.to_id().0,
-            aircraft_id: flight.aircraft_id,
+            aircraft_id: emission.aircraft_id.to_id().0,
             tail_number: emission.tail_number.as_str().to_owned(),
             estimate_id: emission.estimate_id.map(|id| id.to_id().0),
             duration_minutes: flight.duration_minutes,

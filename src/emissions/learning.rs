@@ -1,0 +1,151 @@
+//! Durations learned from an organization's own recorded flights (SPEC §5a): Contrail ships
+//! no speeds, so a leg without a duration takes it from the line of that aircraft's flights,
+//! else of the organization's flights of that type.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::entity::emission;
+use super::route::{DurationSource, Line, MIN_FLIGHTS, Sample, great_circle_km};
+use crate::error::{Error, Input, Result};
+use crate::ids::{AircraftId, OrganizationId};
+use crate::units::DurationMinutes;
+
+/// The recorded flights a leg's duration may be learned from.
+pub struct Learner {
+    of_aircraft: Vec<Sample>,
+    of_type: Vec<Sample>,
+    model_code: String,
+}
+
+/// The most recent flights of a type a line is learned from: enough for any fit, and a bound
+/// on the work one estimate does however many flights an operator records.
+const MAX_RECENT_FLIGHTS: u64 = 1_000;
+
+/// A recorded flight as learning reads it: aircraft, minutes, origin, destination, legs.
+type RecordedFlight = (
+    AircraftId,
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// A learned duration and what it was learned from.
+pub struct Learned {
+    pub duration: DurationMinutes,
+    pub source: DurationSource,
+    pub flights: u32,
+}
+
+impl Learner {
+    /// Reads the organization's most recent recorded flights of `model_code` with an origin, a
+    /// destination and a duration it was given (a learned duration never teaches the next).
+    /// Only this organization's flights: one operator's flights never shape another's
+    /// estimates.
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        organization: OrganizationId,
+        aircraft: Option<AircraftId>,
+        model_code: &str,
+    ) -> Result<Learner> {
+        let rows: Vec<RecordedFlight> = emission::Entity::find()
+            .select_only()
+            .columns([
+                emission::Column::AircraftId,
+                emission::Column::DurationMinutes,
+                emission::Column::Origin,
+                emission::Column::Destination,
+                emission::Column::Legs,
+            ])
+            .filter(emission::Column::OrganizationId.eq(organization))
+            .filter(emission::Column::ModelCode.eq(model_code))
+            .order_by_desc(emission::Column::Id)
+            .limit(MAX_RECENT_FLIGHTS)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut learner = Learner {
+            of_aircraft: Vec::new(),
+            of_type: Vec::new(),
+            model_code: model_code.to_owned(),
+        };
+        for (aircraft_id, minutes, origin, destination, legs) in rows {
+            let samples = samples_of(minutes, origin.as_deref(), destination.as_deref(), legs)?;
+            if Some(aircraft_id) == aircraft {
+                learner.of_aircraft.extend_from_slice(&samples);
+            }
+            learner.of_type.extend(samples);
+        }
+        Ok(learner)
+    }
+
+    /// The duration of a leg this long: from the aircraft's line when it has at least 5
+    /// flights, else from the type's; an error on `field` naming the usable flights on record
+    /// when neither set gives a usable line.
+    pub fn learn(&self, great_circle_km: f64, leg: Option<usize>) -> Result<Learned> {
+        let (samples, source) = if self.of_aircraft.len() >= MIN_FLIGHTS {
+            (&self.of_aircraft, DurationSource::LearnedAircraft)
+        } else {
+            (&self.of_type, DurationSource::LearnedType)
+        };
+        let line = Line::fit(samples);
+        match line.and_then(|line| Some((line.duration(great_circle_km)?, line))) {
+            Some((duration, line)) => Ok(Learned {
+                duration,
+                source,
+                flights: line.flights,
+            }),
+            None => Err(Error::invalid(
+                Input::Duration { leg },
+                format!(
+                    "DURATION_REQUIRED: no duration given and none can be learned: {} usable \
+                     flights of this aircraft and {} of type {} are on record (a line needs at \
+                     least {MIN_FLIGHTS} with an origin, a destination and a given duration, \
+                     the longest at least 1.5× the shortest, R² ≥ 0.8 and a non-negative \
+                     intercept, giving 1 to 2880 minutes); give the duration",
+                    self.of_aircraft.len(),
+                    self.of_type.len(),
+                    self.model_code,
+                ),
+            )),
+        }
+    }
+}
+
+/// The points a recorded flight gives: each leg of given duration, or a flight recorded before
+/// legs were stored with its origin, destination and duration.
+fn samples_of(
+    minutes: i32,
+    origin: Option<&str>,
+    destination: Option<&str>,
+    legs: Option<String>,
+) -> Result<Vec<Sample>> {
+    if let Some(legs) = legs {
+        let legs: Vec<super::route::Leg> = serde_json::from_str(&legs)
+            .map_err(|error| sea_orm::DbErr::Custom(format!("stored legs: {error}")))?;
+        return Ok(legs
+            .into_iter()
+            .filter(|leg| leg.duration_source == DurationSource::Given)
+            .map(|leg| Sample {
+                great_circle_km: leg.great_circle_m as f64 / 1_000.0,
+                minutes: f64::from(leg.duration_minutes),
+            })
+            .collect());
+    }
+    let (Some(origin), Some(destination)) = (origin, destination) else {
+        return Ok(Vec::new());
+    };
+    let (Ok(origin), Ok(destination)) = (
+        crate::airports::resolve(origin),
+        crate::airports::resolve(destination),
+    ) else {
+        return Ok(Vec::new());
+    };
+    if origin == destination {
+        return Ok(Vec::new());
+    }
+    Ok(vec![Sample {
+        great_circle_km: great_circle_km(origin, destination),
+        minutes: f64::from(minutes),
+    }])
+}
