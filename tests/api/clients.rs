@@ -224,3 +224,28 @@ async fn graphql_eslint_finds_no_error_in_the_served_schema() {
     .await;
     assert_eq!(printed(&lines, "TOTAL after"), "errors=0 warnings=0");
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "Node skipped: BROWSER_TESTS is not set (needs Node and `npm ci --prefix tests/clients`)"
+)]
+async fn methodology_2026_2_breaks_no_operation_of_an_existing_client() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let baseline = format!("{root}/tests/clients/schema-2026.1.graphql");
+    let current = format!("{root}/schema.graphql");
+    let lines = run("compat.mjs", &[&baseline, &current]).await;
+    let breaking: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.starts_with("BREAKING "))
+        .collect();
+    // The one change graphql-js calls breaking: an estimate by `aircraftType` (new in
+    // contrail-2026.2) has no aircraft. An existing client never sends `aircraftType`, so every
+    // estimate it makes still has one; no field, argument or value it uses was removed or
+    // retyped, and no input became required.
+    assert_eq!(
+        breaking,
+        [&"BREAKING FIELD_CHANGED_KIND EmissionEstimate.aircraft changed type from Aircraft! to Aircraft.".to_owned()],
+        "{lines:#?}"
+    );
+}
