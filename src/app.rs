@@ -55,6 +55,7 @@ pub struct AppBuilder {
     registry: Arc<dyn Registry>,
     gateway: Option<Arc<dyn PaymentGateway>>,
     mail: Option<Arc<dyn Transport>>,
+    stalled_after: std::time::Duration,
 }
 
 impl AppBuilder {
@@ -73,6 +74,13 @@ impl AppBuilder {
     /// Sends mail through `transport` instead of SMTP or the log.
     pub fn mail(mut self, transport: Arc<dyn Transport>) -> Self {
         self.mail = Some(transport);
+        self
+    }
+
+    /// Reports a background job busy with one round for longer than `after` as stalled
+    /// ([`crate::jobs::STALLED_AFTER`] by default).
+    pub fn stalled_after(mut self, after: std::time::Duration) -> Self {
+        self.stalled_after = after;
         self
     }
 
@@ -162,7 +170,7 @@ impl AppBuilder {
             reconciliation_wake: Wake::default(),
             stripe_double,
             keys: Arc::default(),
-            liveness: Liveness::default(),
+            liveness: Liveness::new(self.stalled_after),
         })
     }
 }
@@ -185,6 +193,7 @@ impl App {
             registry: Arc::new(LocalRegistry),
             gateway: None,
             mail: None,
+            stalled_after: crate::jobs::STALLED_AFTER,
         }
     }
 

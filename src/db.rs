@@ -87,6 +87,9 @@ async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnect
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
         })
+        // Every wait for a connection becomes an event `telemetry` turns into a histogram.
+        .map_sqlx_sqlite_pool_opts(|opts| opts.acquire_time_level(log::LevelFilter::Trace))
+        .map_sqlx_postgres_pool_opts(|opts| opts.acquire_time_level(log::LevelFilter::Trace))
         .max_connections(max_connections);
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(observe_statement);

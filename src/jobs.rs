@@ -167,26 +167,52 @@ where
     Ok(())
 }
 
-/// A job that has not come round its loop for this long is stuck: a loop sleeps at most
-/// [`MAX_IDLE`], and one batch of work takes seconds.
+/// A job busy with one round of work for this long is stuck: one batch takes seconds, and a
+/// job resting between rounds (at most [`MAX_IDLE`]) is never stuck.
 pub const STALLED_AFTER: Duration = Duration::from_secs(5 * 60);
 
-/// When each running job last came round its loop, for the readiness probe.
-#[derive(Clone, Default)]
-pub struct Liveness(Arc<Mutex<HashMap<&'static str, Instant>>>);
+/// What each running job is doing, for the readiness probe.
+#[derive(Clone)]
+pub struct Liveness {
+    rounds: Arc<Mutex<HashMap<&'static str, Round>>>,
+    stalled_after: Duration,
+}
+
+#[derive(Clone, Copy)]
+enum Round {
+    /// Working on a round since then.
+    Working(Instant),
+    Resting,
+}
+
+impl Default for Liveness {
+    fn default() -> Self {
+        Liveness::new(STALLED_AFTER)
+    }
+}
 
 impl Liveness {
-    fn beat(&self, job: &'static str) {
-        let mut beats = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        beats.insert(job, Instant::now());
+    /// Jobs busy with one round for longer than `stalled_after` are stalled.
+    pub fn new(stalled_after: Duration) -> Self {
+        Liveness {
+            rounds: Arc::default(),
+            stalled_after,
+        }
     }
 
-    /// The jobs that have not come round for longer than [`STALLED_AFTER`].
+    fn set(&self, job: &'static str, round: Round) {
+        let mut rounds = self.rounds.lock().unwrap_or_else(PoisonError::into_inner);
+        rounds.insert(job, round);
+    }
+
+    /// The jobs busy with one round for too long: hung on a call, or dead mid-round.
     pub fn stalled(&self) -> Vec<&'static str> {
-        let beats = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut stalled: Vec<&'static str> = beats
+        let rounds = self.rounds.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stalled: Vec<&'static str> = rounds
             .iter()
-            .filter(|(_, beat)| beat.elapsed() > STALLED_AFTER)
+            .filter(|(_, round)| {
+                matches!(round, Round::Working(since) if since.elapsed() > self.stalled_after)
+            })
             .map(|(job, _)| *job)
             .collect();
         stalled.sort_unstable();
@@ -245,7 +271,7 @@ impl Drop for Workers {
 
 async fn run(job: impl Job, wake: Wake, mut stop: Stop, liveness: Liveness) {
     while !stop.requested() {
-        liveness.beat(job.name());
+        liveness.set(job.name(), Round::Working(Instant::now()));
         let ran = job
             .run_due(&stop)
             .instrument(tracing::info_span!("job", job = job.name()))
@@ -268,6 +294,7 @@ async fn run(job: impl Job, wake: Wake, mut stop: Stop, liveness: Liveness) {
                 RETRY_AFTER
             }
         };
+        liveness.set(job.name(), Round::Resting);
         tokio::select! {
             () = tokio::time::sleep(idle) => {}
             () = wake.0.notified() => {}
@@ -281,16 +308,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_job_silent_too_long_is_stalled() {
+    fn a_job_busy_too_long_is_stalled_and_a_resting_one_never() {
         let liveness = Liveness::default();
-        liveness.beat("mail");
-        liveness.beat("retirement");
-        assert!(liveness.stalled().is_empty());
         let long_ago = Instant::now() - STALLED_AFTER - Duration::from_secs(1);
-        liveness.0.lock().unwrap().insert("retirement", long_ago);
+        liveness.set("mail", Round::Resting);
+        liveness.set("retirement", Round::Working(Instant::now()));
+        assert!(liveness.stalled().is_empty());
+        liveness.set("retirement", Round::Working(long_ago));
         assert_eq!(liveness.stalled(), ["retirement"]);
-        liveness.beat("retirement");
-        assert!(liveness.stalled().is_empty(), "it came round again");
+        liveness.set("retirement", Round::Resting);
+        assert!(liveness.stalled().is_empty(), "it finished its round");
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 
 use super::entity::provision;
-use super::registry::{Registry, Retirement};
+use super::registry::{Registry, RegistryError, Retirement};
 use super::{ProvisionStatus, allocations};
 use crate::certificates::{self, CertificateStatus};
 use crate::error::{Error, Result};
@@ -28,6 +28,9 @@ use crate::jobs::{self, Job, Ran, Stop, Wake, lapsed_before};
 const CLAIM_BATCH: u64 = 20;
 /// How long a retirement the registry refused waits before the next attempt.
 pub const REGISTRY_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// How long a retirement waits for the registry's answer before it counts as refused (and is
+/// tried again later): a registry that stops answering must not hold the job, or a request.
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Told, inside the transaction that records it, that a provision's credits were retired
 /// (payments mark their retirement status by it).
@@ -221,7 +224,15 @@ async fn retire_claimed(
         beneficiary_name: &row.beneficiary_name,
         retirement_message: row.retirement_message.as_deref(),
     };
-    let reference = match retirements.registry.retire(&retirement).await {
+    let answer = tokio::time::timeout(REGISTRY_TIMEOUT, retirements.registry.retire(&retirement))
+        .await
+        .unwrap_or_else(|_| {
+            Err(RegistryError(format!(
+                "no answer within {} s",
+                REGISTRY_TIMEOUT.as_secs()
+            )))
+        });
+    let reference = match answer {
         Ok(reference) => reference,
         Err(error) => {
             // Release the claim and try again later, without hammering a failing registry.

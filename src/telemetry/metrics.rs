@@ -277,6 +277,11 @@ fn describe() {
         "Time of one SQL statement, waiting for a connection included."
     );
     describe_histogram!(
+        "contrail_db_connection_wait_seconds",
+        metrics::Unit::Seconds,
+        "Time a statement or transaction waited for a pooled connection (both pools)."
+    );
+    describe_histogram!(
         "contrail_db_statements_per_request",
         "SQL statements one HTTP request ran."
     );
@@ -337,4 +342,41 @@ fn describe() {
         metrics::Unit::Seconds,
         "Seconds since the process started."
     );
+}
+
+/// The time each statement waited for a pooled connection, read from the event sqlx's pool
+/// emits on every acquisition (`sqlx::pool::acquire`, `acquired_after_secs`): SeaORM does not
+/// expose the pool, and sqlx measures the wait itself.
+pub struct ConnectionWaits;
+
+/// The events [`ConnectionWaits`] reads: only sqlx's acquisitions, at any level.
+pub fn connection_wait_events() -> tracing_subscriber::filter::Targets {
+    tracing_subscriber::filter::Targets::new().with_target(ACQUIRE_TARGET, tracing::Level::TRACE)
+}
+
+const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ConnectionWaits {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() != ACQUIRE_TARGET {
+            return;
+        }
+        let mut wait = WaitField(None);
+        event.record(&mut wait);
+        if let Some(seconds) = wait.0 {
+            metrics::histogram!("contrail_db_connection_wait_seconds").record(seconds);
+        }
+    }
+}
+
+struct WaitField(Option<f64>);
+
+impl tracing::field::Visit for WaitField {
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        if field.name() == "acquired_after_secs" {
+            self.0 = Some(value);
+        }
+    }
+
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
 }

@@ -59,6 +59,7 @@ pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, String> {
     tracing_subscriber::registry()
         .with(logs.with_filter(filter))
         .with(traces)
+        .with(metrics::ConnectionWaits.with_filter(metrics::connection_wait_events()))
         .try_init()
         .map_err(|error| format!("cannot install logging: {error}"))?;
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());

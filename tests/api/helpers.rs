@@ -118,6 +118,7 @@ pub struct TestAppBuilder {
     options: Options,
     registry: Option<Arc<dyn Registry>>,
     gateway: Option<Arc<dyn PaymentGateway>>,
+    stalled_after: Option<std::time::Duration>,
 }
 
 impl TestAppBuilder {
@@ -138,12 +139,19 @@ impl TestAppBuilder {
         self
     }
 
+    /// Reports a background job busy with one round for longer than `after` as stalled.
+    pub fn stalled_after(mut self, after: std::time::Duration) -> Self {
+        self.stalled_after = Some(after);
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         let TestAppBuilder {
             backend,
             options,
             registry,
             gateway,
+            stalled_after,
         } = self;
         let smtp = SmtpSink::start().await;
         let PreparedDatabase {
@@ -188,6 +196,9 @@ impl TestAppBuilder {
         }
         if let Some(gateway) = gateway {
             app = app.gateway(gateway);
+        }
+        if let Some(after) = stalled_after {
+            app = app.stalled_after(after);
         }
         let app = app.build().await.expect("the application assembles");
         let shutdown = start_server(listener, app.clone());
@@ -255,6 +266,7 @@ impl TestApp {
             options: Options::default(),
             registry: None,
             gateway: None,
+            stalled_after: None,
         }
     }
 

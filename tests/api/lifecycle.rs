@@ -286,3 +286,93 @@ async fn a_refused_retirement_is_retried_later(backend: Backend) {
     );
     assert_eq!(registry.attempts.load(Ordering::SeqCst), 2);
 }
+
+/// A registry that hangs until released, as one that stops answering without closing the
+/// connection would.
+#[derive(Default)]
+struct HangingRegistry {
+    released: tokio::sync::Notify,
+    open: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Registry for HangingRegistry {
+    async fn retire(&self, retirement: &Retirement<'_>) -> Result<String, RegistryError> {
+        if !self.open.load(Ordering::SeqCst) {
+            self.released.notified().await;
+        }
+        LocalRegistry.retire(retirement).await
+    }
+}
+
+#[tokio::test]
+async fn a_job_stuck_on_a_call_makes_the_instance_unready_sqlite() {
+    a_job_stuck_on_a_call_makes_the_instance_unready(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL skipped: TEST_DATABASE_URL is not set"
+)]
+async fn a_job_stuck_on_a_call_makes_the_instance_unready_postgres() {
+    a_job_stuck_on_a_call_makes_the_instance_unready(Backend::Postgres).await;
+}
+
+/// Polls `/readyz` until it answers `status`; returns its body.
+async fn readiness_becomes(app: &TestApp, status: u16) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let response = app.client().get(app.url("/readyz")).send().await.unwrap();
+        if response.status().as_u16() == status {
+            return response.text().await.unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "/readyz never answered {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn a_job_stuck_on_a_call_makes_the_instance_unready(backend: Backend) {
+    let registry = Arc::new(HangingRegistry::default());
+    let app = TestApp::builder(backend)
+        .registry(registry.clone())
+        .stalled_after(Duration::from_secs(1))
+        // Retired by the job, not within the request.
+        .options(Options {
+            retirement_delay: Duration::from_millis(200),
+            ..Options::default()
+        })
+        .spawn()
+        .await;
+    // Jobs resting between rounds (mail, reconciliation) are never stalled.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(readiness_becomes(&app, 200).await, "ready");
+    let created = provision(
+        &app,
+        json!({ "quantityTonnes": "1", "beneficiaryName": "Patient" }),
+    )
+    .await;
+    assert!(created["provision"]["id"].is_string());
+    // The retirement job hangs on the registry: after a second the probe says so, by name.
+    let body = readiness_becomes(&app, 503).await;
+    assert_eq!(body, "background jobs stalled: retirement");
+    // The liveness probe stays cheap and up: the process is alive, only not ready.
+    let health = app.client().get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    registry.open.store(true, Ordering::SeqCst);
+    registry.released.notify_waiters();
+    assert_eq!(readiness_becomes(&app, 200).await, "ready");
+    let query = "query($id: ID!) { provision(id: $id) { status } }";
+    let id = json!({ "id": created["provision"]["id"] });
+    let started = std::time::Instant::now();
+    while app.ok(query, id.clone()).await["provision"]["status"] != "RETIRED" {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "retired once released"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

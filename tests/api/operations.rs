@@ -93,6 +93,7 @@ pub(crate) const METRICS: &[Metric] = &[
         Kind::Histogram,
         &[],
     ),
+    metric("contrail_db_connection_wait_seconds", Kind::Histogram, &[]),
     metric("contrail_db_statements_per_request", Kind::Histogram, &[]),
     // Product
     metric("contrail_quotes_issued_total", Kind::Counter, &[]),
