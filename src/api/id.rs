@@ -13,6 +13,7 @@ use crate::ids::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
     AircraftModel,
+    Airport,
     CreditProject,
     Listing,
     Aircraft,
@@ -26,8 +27,9 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::AircraftModel,
+        NodeKind::Airport,
         NodeKind::CreditProject,
         NodeKind::Listing,
         NodeKind::Aircraft,
@@ -44,6 +46,7 @@ impl NodeKind {
     pub fn name(self) -> &'static str {
         match self {
             NodeKind::AircraftModel => "AircraftModel",
+            NodeKind::Airport => "Airport",
             NodeKind::CreditProject => "CreditProject",
             NodeKind::Listing => "Listing",
             NodeKind::Aircraft => "Aircraft",

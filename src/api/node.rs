@@ -9,6 +9,7 @@ use super::errors::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeKind, decode};
 use super::types::aircraft::AircraftNode;
 use super::types::aircraft_model::AircraftModelNode;
+use super::types::airport::AirportNode;
 use super::types::certificate::CertificateNode;
 use super::types::emission::EmissionNode;
 use super::types::estimate::EmissionEstimateNode;
@@ -31,6 +32,7 @@ use crate::ids::{
 ))]
 pub enum Node {
     AircraftModel(AircraftModelNode),
+    Airport(AirportNode),
     CreditProject(CreditProjectNode),
     Listing(ListingNode),
     Aircraft(AircraftNode),
@@ -49,8 +51,8 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Fetches any object by its global ID. An ID that is not one of ours is `BAD_USER_INPUT`;
-    /// an object that does not exist or is not yours is `NOT_FOUND`. Catalog models, projects
-    /// and listings are public; everything else needs your API key (`UNAUTHENTICATED`).
+    /// an object that does not exist or is not yours is `NOT_FOUND`. Catalog models, airports,
+    /// projects and listings are public; everything else needs your API key (`UNAUTHENTICATED`).
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -66,6 +68,9 @@ impl NodeQuery {
         let node = match kind {
             NodeKind::AircraftModel => crate::catalog::find(&key)
                 .map(|model| Node::AircraftModel(AircraftModelNode(model))),
+            NodeKind::Airport => {
+                crate::airports::by_icao(&key).map(|airport| Node::Airport(AirportNode(airport)))
+            }
             NodeKind::CreditProject => {
                 crate::credits::find_project(db, ProjectId::from_key(number()?))
                     .await?

@@ -593,7 +593,7 @@ async fn lists_and_finds_airports_publicly(app: TestApp) {
     let found = app
         .graphql_as(
             None,
-            "{ pbi: airport(code: \"pbi\") { icao iata name city country latitude longitude timeZone }
+            "{ pbi: airport(code: \"pbi\") { id icao iata name city country latitude longitude timeZone }
                gone: airport(code: \"KPBI\") { icao } }",
             json!({}),
         )
@@ -605,6 +605,15 @@ async fn lists_and_finds_airports_publicly(app: TestApp) {
         (&json!("KDJT"), &json!("PBI"), &json!("America/New_York"))
     );
     assert!(found["data"]["gone"].is_null());
+    // Relay clients refetch it by its global id.
+    let again = app
+        .graphql_as(
+            None,
+            "query($id: ID!) { node(id: $id) { ... on Airport { icao } } }",
+            json!({ "id": pbi["id"] }),
+        )
+        .await;
+    assert_eq!(again["data"]["node"]["icao"], "KDJT", "{again:#}");
     let page = |variables: Value| {
         app.graphql_as(
             None,

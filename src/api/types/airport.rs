@@ -1,12 +1,18 @@
-use async_graphql::Object;
+use async_graphql::{ID, Object};
 
 use crate::airports::Airport;
+use crate::api::id::{NodeKind, encode};
 
 pub struct AirportNode(pub &'static Airport);
 
 /// An airport or landing strip with its coordinates (from `airportsdata`, MIT licence).
 #[Object(name = "Airport")]
 impl AirportNode {
+    /// Global ID (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::Airport, &self.0.icao)
+    }
+
     /// ICAO location indicator (or the national identifier of an airport without one, e.g.
     /// `00AA`): the code Contrail stores.
     async fn icao(&self) -> &str {
