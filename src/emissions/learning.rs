@@ -141,7 +141,7 @@ fn samples_of(
     ) else {
         return Ok(Vec::new());
     };
-    if origin == destination {
+    if origin.icao == destination.icao {
         return Ok(Vec::new());
     }
     Ok(vec![Sample {

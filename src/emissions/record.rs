@@ -19,7 +19,7 @@ use crate::credits::entity::listing;
 use crate::error::{Error, Existing, Input, Result};
 use crate::fleet::{Aircraft, TailNumber};
 use crate::fuel::{FuelType, SafBlend};
-use crate::ids::{EstimateId, OrganizationId};
+use crate::ids::{AircraftId, EstimateId, OrganizationId};
 use crate::retries::{Created, ExternalReference, Fingerprint, same_request};
 use crate::units::DurationMinutes;
 
@@ -98,62 +98,13 @@ async fn compute_flight(
     let (duration, figures, legs) = match &flight.route {
         Route::Duration(duration) => (*duration, compute(*duration), Vec::new()),
         Route::Legs(requests) => {
-            let mut learner = None;
-            let mut legs = Vec::with_capacity(requests.len());
-            let mut total: Option<methodology::Figures> = None;
-            let mut minutes = 0_i32;
-            for (index, request) in requests.iter().enumerate() {
-                let (great_circle, distance) =
-                    route::distances(request.origin, request.destination);
-                let (duration, source, flights) = match request.duration {
-                    Some(duration) => (duration, DurationSource::Given, None),
-                    None => {
-                        if learner.is_none() {
-                            let aircraft_id = aircraft.as_ref().map(|aircraft| aircraft.id);
-                            learner = Some(
-                                Learner::load(db, organization, aircraft_id, &model.code).await?,
-                            );
-                        }
-                        let leg = (requests.len() > 1).then_some(index);
-                        let learned = learner
-                            .as_ref()
-                            .expect("loaded above")
-                            .learn(great_circle_km(request.origin, request.destination), leg)?;
-                        (learned.duration, learned.source, Some(learned.flights))
-                    }
-                };
-                let figures = compute(duration);
-                minutes += i32::from(duration.get());
-                legs.push(Leg {
-                    origin: request.origin.icao.clone(),
-                    destination: request.destination.icao.clone(),
-                    great_circle_m: great_circle.0,
-                    distance_m: distance.0,
-                    duration_minutes: duration.get(),
-                    duration_source: source,
-                    positioning: request.positioning,
-                    fuel_burned_g: figures.fuel_burned.get(),
-                    co2_g: figures.co2.get(),
-                    saf_reduction_g: figures.saf_reduction.get(),
-                    net_co2_g: figures.net_co2.get(),
-                    learned_from_flights: flights,
-                });
-                total = Some(match total {
-                    Some(total) => total.plus(&figures),
-                    None => figures,
-                });
-            }
-            let duration = DurationMinutes::parse(minutes).map_err(|_| {
-                Error::invalid(
-                    Input::Legs,
-                    format!(
-                        "the trip's legs last {minutes} minutes together; a trip is at most {} \
-                         minutes",
-                        DurationMinutes::MAX
-                    ),
-                )
-            })?;
-            (duration, total.expect("a route has a leg"), legs)
+            let aircraft_id = aircraft.as_ref().map(|aircraft| aircraft.id);
+            let trip = Trip {
+                organization,
+                aircraft: aircraft_id,
+                model,
+            };
+            trip.legs(db, requests, compute).await?
         }
     };
     let flight = FlightFigures {
@@ -167,6 +118,81 @@ async fn compute_flight(
         non_co2: flight.non_co2,
     };
     Ok((aircraft, flight))
+}
+
+/// A trip's legs, for one aircraft (or type) of one organization.
+struct Trip<'a> {
+    organization: OrganizationId,
+    aircraft: Option<AircraftId>,
+    model: &'a AircraftModel,
+}
+
+impl Trip<'_> {
+    /// Each leg's distances, duration (given, or learned from the organization's flights) and
+    /// figures; with the trip's block time and figures, its legs' summed.
+    async fn legs(
+        &self,
+        db: &impl ConnectionTrait,
+        requests: &[LegRequest],
+        compute: impl Fn(DurationMinutes) -> methodology::Figures,
+    ) -> Result<(DurationMinutes, methodology::Figures, Vec<Leg>)> {
+        let mut learner = None;
+        let mut legs = Vec::with_capacity(requests.len());
+        let mut total: Option<methodology::Figures> = None;
+        let mut minutes = 0_i32;
+        for (index, request) in requests.iter().enumerate() {
+            let (great_circle, distance) = route::distances(request.origin, request.destination);
+            let (duration, source, flights) = match request.duration {
+                Some(duration) => (duration, DurationSource::Given, None),
+                None => {
+                    if learner.is_none() {
+                        let loaded =
+                            Learner::load(db, self.organization, self.aircraft, &self.model.code)
+                                .await?;
+                        learner = Some(loaded);
+                    }
+                    let leg = (requests.len() > 1).then_some(index);
+                    let learned = learner
+                        .as_ref()
+                        .expect("loaded above")
+                        .learn(great_circle_km(request.origin, request.destination), leg)?;
+                    (learned.duration, learned.source, Some(learned.flights))
+                }
+            };
+            let figures = compute(duration);
+            minutes += i32::from(duration.get());
+            legs.push(Leg {
+                origin: request.origin.icao.clone(),
+                destination: request.destination.icao.clone(),
+                great_circle_m: great_circle.0,
+                distance_m: distance.0,
+                duration_minutes: duration.get(),
+                duration_source: source,
+                positioning: request.positioning,
+                fuel_burned_g: figures.fuel_burned.get(),
+                co2_g: figures.co2.get(),
+                saf_reduction_g: figures.saf_reduction.get(),
+                net_co2_g: figures.net_co2.get(),
+                learned_from_flights: flights,
+            });
+            total = Some(match total {
+                Some(total) => total.plus(&figures),
+                None => figures,
+            });
+        }
+        let duration = DurationMinutes::parse(minutes).map_err(|_| {
+            Error::invalid(
+                Input::Legs,
+                format!(
+                    "the trip's legs last {minutes} minutes together; a trip is at most {} minutes",
+                    DurationMinutes::MAX
+                ),
+            )
+        })?;
+        let total =
+            total.ok_or_else(|| Error::invalid(Input::Legs, "a trip has at least one leg"))?;
+        Ok((duration, total, legs))
+    }
 }
 
 /// Estimates a flight without recording it, pricing offsets from the default listing.

@@ -172,7 +172,7 @@ impl FlightParts {
                     airport(&origin, "origin".into())?,
                     airport(&destination, "destination".into())?,
                 );
-                if origin == destination {
+                if origin.icao == destination.icao {
                     return Err(ApiError::bad_input(
                         "destination",
                         "is the same airport as `origin`",
@@ -185,7 +185,19 @@ impl FlightParts {
                     positioning: false,
                 }])
             }
-            (None, _, _) => Route::Duration(duration.ok_or_else(|| {
+            (None, Some(_), None) => {
+                return Err(ApiError::bad_input(
+                    "destination",
+                    "is required with `origin`: give both airports, or neither",
+                ));
+            }
+            (None, None, Some(_)) => {
+                return Err(ApiError::bad_input(
+                    "origin",
+                    "is required with `destination`: give both airports, or neither",
+                ));
+            }
+            (None, None, None) => Route::Duration(duration.ok_or_else(|| {
                 ApiError::bad_input(
                     "durationMinutes",
                     "is required without `origin` and `destination` or `legs`",
@@ -226,7 +238,7 @@ fn parse_legs(legs: Vec<FlightLegInput>) -> ApiResult<Vec<LegRequest>> {
             let at = |field: &str| format!("legs.{index}.{field}");
             let origin = airport(&leg.origin, at("origin"))?;
             let destination = airport(&leg.destination, at("destination"))?;
-            if origin == destination {
+            if origin.icao == destination.icao {
                 return Err(ApiError::bad_input_at(
                     at("destination"),
                     "is the same airport as the leg's `origin`",
