@@ -31,6 +31,9 @@ const STATEMENTS: [f64; 9] = [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 10.0, 20.0, 50.0];
 
 static STARTED: LazyLock<Instant> = LazyLock::new(Instant::now);
 
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// One of something live (a connection, a subscription), counted in the gauge `name` while
 /// this exists.
 pub struct Live(&'static str);
@@ -61,6 +64,18 @@ pub fn install() -> std::result::Result<PrometheusHandle, String> {
         .map_err(failed)?
         .install_recorder()
         .map_err(failed)?;
+    // Histograms keep each sample until upkeep folds it into the buckets: without it they grow
+    // for as long as nobody scrapes (a Prometheus down, or never configured).
+    let upkeep = handle.clone();
+    std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                upkeep.run_upkeep();
+            }
+        })
+        .map_err(|error| format!("cannot start the metrics upkeep: {error}"))?;
     LazyLock::force(&STARTED);
     describe();
     gauge!(
