@@ -41,6 +41,9 @@ struct Directory {
     airports: Vec<Airport>,
     by_icao: HashMap<String, usize>,
     by_iata: HashMap<String, usize>,
+    /// Each airport's codes, name and city in lower case, in the same order: searched without
+    /// lower-casing 28,298 names per request.
+    search_text: Vec<String>,
 }
 
 static DIRECTORY: LazyLock<Directory> = LazyLock::new(|| {
@@ -71,10 +74,24 @@ static DIRECTORY: LazyLock<Directory> = LazyLock::new(|| {
         .enumerate()
         .filter_map(|(index, airport)| Some((airport.iata.clone()?, index)))
         .collect();
+    let search_text = airports
+        .iter()
+        .map(|airport| {
+            [
+                airport.icao.as_str(),
+                airport.iata.as_deref().unwrap_or_default(),
+                &airport.name,
+                &airport.city,
+            ]
+            .join("\n")
+            .to_lowercase()
+        })
+        .collect();
     Directory {
         airports,
         by_icao,
         by_iata,
+        search_text,
     }
 });
 
@@ -114,26 +131,17 @@ pub fn by_icao(icao: &str) -> Option<&'static Airport> {
 /// The positions (in [`all`]) of the airports whose codes, name or city contain `search`,
 /// case-insensitively; all of them without a search.
 pub fn matching(search: Option<&str>) -> Vec<usize> {
-    let Some(search) = search
-        .map(str::to_lowercase)
-        .filter(|s| !s.trim().is_empty())
-    else {
-        return (0..DIRECTORY.airports.len()).collect();
-    };
-    let search = search.trim();
-    let contains = |text: &str| text.to_lowercase().contains(search);
-    DIRECTORY
-        .airports
-        .iter()
-        .enumerate()
-        .filter(|(_, airport)| {
-            contains(&airport.icao)
-                || airport.iata.as_deref().is_some_and(contains)
-                || contains(&airport.name)
-                || contains(&airport.city)
-        })
-        .map(|(index, _)| index)
-        .collect()
+    let search = search.map(|search| search.trim().to_lowercase());
+    match search.filter(|search| !search.is_empty()) {
+        None => (0..DIRECTORY.airports.len()).collect(),
+        Some(search) => DIRECTORY
+            .search_text
+            .iter()
+            .enumerate()
+            .filter(|(_, text)| text.contains(&search))
+            .map(|(index, _)| index)
+            .collect(),
+    }
 }
 
 #[cfg(test)]

@@ -10,10 +10,12 @@ use crate::error::{Error, Input, Result};
 use crate::ids::{AircraftId, OrganizationId};
 use crate::units::DurationMinutes;
 
-/// The recorded flights a leg's duration may be learned from.
+/// The line a leg's duration is learned from, fitted once per estimate.
 pub struct Learner {
-    of_aircraft: Vec<Sample>,
-    of_type: Vec<Sample>,
+    /// The usable line and which flights it was fitted to; `None` when no set gives one.
+    line: Option<(Line, DurationSource)>,
+    of_aircraft: usize,
+    of_type: usize,
     model_code: String,
 }
 
@@ -64,33 +66,36 @@ impl Learner {
             .into_tuple()
             .all(db)
             .await?;
-        let mut learner = Learner {
-            of_aircraft: Vec::new(),
-            of_type: Vec::new(),
-            model_code: model_code.to_owned(),
-        };
+        let (mut of_aircraft, mut of_type) = (Vec::new(), Vec::new());
         for (aircraft_id, minutes, origin, destination, legs) in rows {
             let samples = samples_of(minutes, origin.as_deref(), destination.as_deref(), legs)?;
             if Some(aircraft_id) == aircraft {
-                learner.of_aircraft.extend_from_slice(&samples);
+                of_aircraft.extend_from_slice(&samples);
             }
-            learner.of_type.extend(samples);
+            of_type.extend(samples);
         }
-        Ok(learner)
+        // The aircraft's own flights when it has enough, else the type's.
+        let (samples, source) = if of_aircraft.len() >= MIN_FLIGHTS {
+            (&of_aircraft, DurationSource::LearnedAircraft)
+        } else {
+            (&of_type, DurationSource::LearnedType)
+        };
+        Ok(Learner {
+            line: Line::fit(samples).map(|line| (line, source)),
+            of_aircraft: of_aircraft.len(),
+            of_type: of_type.len(),
+            model_code: model_code.to_owned(),
+        })
     }
 
-    /// The duration of a leg this long: from the aircraft's line when it has at least 5
-    /// flights, else from the type's; an error on `field` naming the usable flights on record
-    /// when neither set gives a usable line.
+    /// The duration of a leg this long, from the line; an error on the leg's duration naming
+    /// the usable flights on record when there is no line, or it gives no valid duration.
     pub fn learn(&self, great_circle_km: f64, leg: Option<usize>) -> Result<Learned> {
-        let (samples, source) = if self.of_aircraft.len() >= MIN_FLIGHTS {
-            (&self.of_aircraft, DurationSource::LearnedAircraft)
-        } else {
-            (&self.of_type, DurationSource::LearnedType)
-        };
-        let line = Line::fit(samples);
-        match line.and_then(|line| Some((line.duration(great_circle_km)?, line))) {
-            Some((duration, line)) => Ok(Learned {
+        let learned = self
+            .line
+            .and_then(|(line, source)| Some((line.duration(great_circle_km)?, source, line)));
+        match learned {
+            Some((duration, source, line)) => Ok(Learned {
                 duration,
                 source,
                 flights: line.flights,
@@ -103,9 +108,7 @@ impl Learner {
                      least {MIN_FLIGHTS} with an origin, a destination and a given duration, \
                      the longest at least 1.5× the shortest, R² ≥ 0.8 and a non-negative \
                      intercept, giving 1 to 2880 minutes); give the duration",
-                    self.of_aircraft.len(),
-                    self.of_type.len(),
-                    self.model_code,
+                    self.of_aircraft, self.of_type, self.model_code,
                 ),
             )),
         }

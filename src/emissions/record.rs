@@ -136,28 +136,26 @@ impl Trip<'_> {
         requests: &[LegRequest],
         compute: impl Fn(DurationMinutes) -> methodology::Figures,
     ) -> Result<(DurationMinutes, methodology::Figures, Vec<Leg>)> {
-        let mut learner = None;
+        // Loaded once, and only when a leg has no duration.
+        let learner = if requests.iter().any(|request| request.duration.is_none()) {
+            Some(Learner::load(db, self.organization, self.aircraft, &self.model.code).await?)
+        } else {
+            None
+        };
         let mut legs = Vec::with_capacity(requests.len());
         let mut total: Option<methodology::Figures> = None;
         let mut minutes = 0_i32;
         for (index, request) in requests.iter().enumerate() {
-            let (great_circle, distance) = route::distances(request.origin, request.destination);
-            let (duration, source, flights) = match request.duration {
-                Some(duration) => (duration, DurationSource::Given, None),
-                None => {
-                    if learner.is_none() {
-                        let loaded =
-                            Learner::load(db, self.organization, self.aircraft, &self.model.code)
-                                .await?;
-                        learner = Some(loaded);
-                    }
+            let great_circle_km = great_circle_km(request.origin, request.destination);
+            let (great_circle, distance) = route::distances(great_circle_km);
+            let (duration, source, flights) = match (request.duration, &learner) {
+                (Some(duration), _) => (duration, DurationSource::Given, None),
+                (None, Some(learner)) => {
                     let leg = (requests.len() > 1).then_some(index);
-                    let learned = learner
-                        .as_ref()
-                        .expect("loaded above")
-                        .learn(great_circle_km(request.origin, request.destination), leg)?;
+                    let learned = learner.learn(great_circle_km, leg)?;
                     (learned.duration, learned.source, Some(learned.flights))
                 }
+                (None, None) => unreachable!("loaded when a leg has no duration"),
             };
             let figures = compute(duration);
             minutes += i32::from(duration.get());

@@ -103,9 +103,8 @@ impl Metres {
     }
 }
 
-/// The distances of a leg between two airports: great circle and corrected, in metres.
-pub fn distances(origin: &Airport, destination: &Airport) -> (Metres, Metres) {
-    let great_circle = great_circle_km(origin, destination);
+/// A leg's great circle and corrected distance, in metres, from its great circle in km.
+pub fn distances(great_circle: f64) -> (Metres, Metres) {
     (
         Metres(metres(great_circle)),
         Metres(metres(great_circle + icao_correction_km(great_circle))),
