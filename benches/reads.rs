@@ -18,6 +18,15 @@
 //! alone (SQLite's connection threads included; PostgreSQL's processes are not), read from
 //! /proc/self/task.
 //!
+//! Then what telemetry costs: two more Contrail instances on the same database, started alike,
+//! each on a runtime of its own; the threads of one (`bench-observed`), and only they, carry
+//! what an operator turns on in production (the Prometheus recorder, and OTLP traces with one
+//! request in ten sampled, sent to a collector that drops them), the other's (`bench-plain`)
+//! nothing. W1 and W2 go to one and the other in turn, in many short interleaved rounds
+//! (off-on, on-off, ...) so that what drifts over a run (autovacuum, the page cache, the other
+//! core's load) weighs on both alike; the table gives the mean of the rounds' changes and its
+//! uncertainty (two standard errors).
+//!
 //! Each database starts fresh and is seeded through the API: 20 aircraft of 4 models, 2,000
 //! emissions, 300 provisions of 1 to 3 emissions each (some emissions fully offset, some partly,
 //! most not, a few of their provisions cancelled); PostgreSQL is then analyzed.
@@ -46,6 +55,8 @@ use contrail::config::{Config, Mode, RateLimits, Security};
 use contrail::credits::ledger::{self, NewBatch};
 use contrail::units::Grams;
 use futures_util::{StreamExt, TryStreamExt, stream};
+use metrics_exporter_prometheus::PrometheusRecorder;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use sea_orm::sqlx::postgres::{PgPool, PgPoolOptions};
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -70,10 +81,11 @@ use server::{PostgresDatabase, Result, ScratchDirectory};
 
 const WARM_UP: Duration = Duration::from_secs(1);
 const MEASURED: Duration = Duration::from_secs(5);
-/// The telemetry comparison's window: a few % is what it looks for, and a 5 s window on two
-/// cores shared with PostgreSQL varies by more than that.
-const MEASURED_TELEMETRY: Duration = Duration::from_secs(20);
 const CLIENTS: [usize; 2] = [1, 16];
+/// Rounds of the telemetry comparison, each measuring both instances for a slice.
+const TELEMETRY_ROUNDS: usize = 20;
+const SLICE_WARM_UP: Duration = Duration::from_millis(250);
+const SLICE: Duration = Duration::from_secs(2);
 
 const AIRCRAFT: usize = 20;
 const MODELS: [&str; 4] = ["E55P", "C25C", "CL35", "GLF6"];
@@ -86,8 +98,6 @@ const ALIASES: usize = 50;
 const SEEDING_REQUESTS_IN_FLIGHT: usize = 8;
 
 const W1: &str = "emissions page of 100 (W1)";
-const W1_OBSERVED: &str = "W1 metrics + 10 % traced, 20 s";
-const W1_UNOBSERVED: &str = "W1 again, 20 s";
 const W3: &str = "page after the 1,900th (W3)";
 const W2: &str = "estimateEmission (W2)";
 const FLOOR_W1: &str = "floor: one SQL statement (W1)";
@@ -111,7 +121,18 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Threads whose CPU time is the server's: its runtime's, and SQLite's connection threads
 /// (`sqlx-sqlite-worker-N`, cut to 15 bytes by the kernel).
-const SERVER_THREADS: [&str; 2] = ["bench-server", "sqlx-sqlite-wor"];
+const SERVER_THREADS: &[&str] = &["bench-server", "sqlx-sqlite-wor"];
+/// The plain instance's, to which the observed one compares: its runtime's and SQLite's.
+const PLAIN_THREADS: &[&str] = &["bench-plain", "sqlx-sqlite-wor"];
+/// The observed instance's: its runtime's, SQLite's, and telemetry's own (the span batches'
+/// exporter, its HTTP client, the histograms' upkeep).
+const OBSERVED_THREADS: &[&str] = &[
+    "bench-observed",
+    "sqlx-sqlite-wor",
+    "OpenTelemetry.T",
+    "reqwest-interna",
+    "metrics-upkeep",
+];
 /// `getconf CLK_TCK` on Linux.
 const CLOCK_TICKS_PER_SEC: f64 = 100.0;
 
@@ -160,47 +181,25 @@ fn run() -> Result<()> {
     }
     let server = runtime("bench-server")?;
     let clients = runtime("bench-client")?;
+    let (observation, telemetry) = observation()?;
+    {
+        let _guard = server.enter();
+        let listener = tokio::net::TcpListener::from_std(collector)?;
+        let sink = Router::new().route("/v1/traces", post(|| async { StatusCode::OK }));
+        server.spawn(axum::serve(listener, sink).into_future());
+    }
     let postgres = std::env::var("BENCH_DATABASE_URL")
         .ok()
         .filter(|url| !url.is_empty());
-    let mut collector = Some(collector);
-    clients.block_on(async {
-        // Telemetry, once on, stays on: it is measured on the last database only.
-        let observe_sqlite = postgres.is_none();
-        bench(
-            server.handle(),
-            Backend::Sqlite,
-            collector.take_if(|_| observe_sqlite),
-        )
-        .await?;
+    let ran = clients.block_on(async {
+        bench(server.handle(), &observation, Backend::Sqlite).await?;
         if let Some(admin_url) = postgres {
-            bench(
-                server.handle(),
-                Backend::Postgres(admin_url),
-                collector.take(),
-            )
-            .await?;
+            bench(server.handle(), &observation, Backend::Postgres(admin_url)).await?;
         }
         Ok(())
-    })
-}
-
-/// Turns on what an operator runs in production: the Prometheus recorder and OTLP traces,
-/// sent to a collector that accepts and drops them.
-fn observe(
-    server: &Handle,
-    collector: std::net::TcpListener,
-) -> Result<contrail::telemetry::Telemetry> {
-    contrail::telemetry::metrics::install()?;
-    let telemetry = contrail::telemetry::init(&contrail::config::TelemetrySettings {
-        log_format: contrail::config::LogFormat::Text,
-        metrics_listen: None,
-    })?;
-    let _guard = server.enter();
-    let listener = tokio::net::TcpListener::from_std(collector)?;
-    let sink = Router::new().route("/v1/traces", post(|| async { StatusCode::OK }));
-    server.spawn(axum::serve(listener, sink).into_future());
-    Ok(telemetry)
+    });
+    telemetry.shutdown();
+    ran
 }
 
 /// Two worker threads, named so that the server's are told from the load's.
@@ -212,12 +211,48 @@ fn runtime(name: &str) -> Result<Runtime> {
         .build()?)
 }
 
+/// What an operator runs in production, as `contrail::cli` installs it for the whole process:
+/// the Prometheus recorder, and the logs and OTLP traces (set up from the environment [`run`]
+/// prepared); here for the threads of [`Observation::runtime`] only.
+struct Observation {
+    dispatch: tracing::Dispatch,
+    recorder: &'static PrometheusRecorder,
+}
+
+fn observation() -> Result<(Observation, contrail::telemetry::Telemetry)> {
+    let recorder = Box::leak(Box::new(contrail::telemetry::metrics::recorder()?));
+    let (subscriber, telemetry) =
+        contrail::telemetry::subscriber(&contrail::config::TelemetrySettings {
+            log_format: contrail::config::LogFormat::Text,
+            metrics_listen: None,
+        })?;
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let observation = Observation {
+        dispatch: tracing::Dispatch::new(subscriber),
+        recorder,
+    };
+    Ok((observation, telemetry))
+}
+
+impl Observation {
+    /// A server runtime like [`runtime`]'s, whose threads carry the telemetry.
+    fn runtime(&self) -> Result<Runtime> {
+        let (dispatch, recorder) = (self.dispatch.clone(), self.recorder);
+        Ok(tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("bench-observed")
+            .on_thread_start(move || {
+                // For the thread's whole life: the guards would undo it when dropped.
+                std::mem::forget(tracing::dispatcher::set_default(&dispatch));
+                std::mem::forget(metrics::set_default_local_recorder(recorder));
+            })
+            .enable_all()
+            .build()?)
+    }
+}
+
 /// Seeds a fresh database, measures every scenario on it and prints the table.
-async fn bench(
-    server: &Handle,
-    backend: Backend,
-    collector: Option<std::net::TcpListener>,
-) -> Result<()> {
+async fn bench(server: &Handle, observation: &Observation, backend: Backend) -> Result<()> {
     let scratch = backend.scratch().await?;
     let contrail = server.spawn(Contrail::start(scratch.url.clone())).await??;
     let http = reqwest::Client::new();
@@ -274,44 +309,69 @@ async fn bench(
             rows.push(load.measure(scenario, clients).await?);
         }
     }
-    let telemetry = match collector {
-        Some(collector) => {
-            // The baseline measured right before telemetry goes on, both after the writes of W2
-            // have settled: autovacuum and checkpoints after thousands of inserts take the
-            // cores from the server for a while, more than the few % measured here.
-            server.spawn(settle(contrail.db.clone())).await??;
-            let unobserved = Scenario::new(
-                W1_UNOBSERVED,
-                contrail_api,
-                &contrail_api.page_url,
-                &page,
-                &CLIENTS,
-            )
-            .lasting(MEASURED_TELEMETRY);
-            for &clients in &CLIENTS {
-                rows.push(load.measure(&unobserved, clients).await?);
+    // Before a second instance, with telemetry, adds its own.
+    let peak_rss_mib = load.peak_rss_mib;
+    // After the writes of W2 have settled: autovacuum and checkpoints after thousands of
+    // inserts take the cores from the server for a while.
+    server.spawn(settle(contrail.db.clone())).await??;
+    // Runtimes of this database's own: shut down with their instances' background jobs (and
+    // pools) before the database goes.
+    let (plain_runtime, observed_runtime) = (runtime("bench-plain")?, observation.runtime()?);
+    let key = &contrail.endpoint.key;
+    let plain = plain_runtime
+        .spawn(Contrail::attach(
+            scratch.url.clone(),
+            key.clone(),
+            PLAIN_THREADS,
+        ))
+        .await??;
+    let observed = observed_runtime
+        .spawn(Contrail::attach(
+            scratch.url.clone(),
+            key.clone(),
+            OBSERVED_THREADS,
+        ))
+        .await??;
+    let mut comparisons = Vec::new();
+    for (workload, bodies) in [("W1", &page[..]), ("W2", &estimates[..])] {
+        for &clients in &CLIENTS {
+            let mut rounds = Vec::new();
+            for round in 0..TELEMETRY_ROUNDS {
+                let [first, second] = if round.is_multiple_of(2) {
+                    [&plain.endpoint, &observed.endpoint]
+                } else {
+                    [&observed.endpoint, &plain.endpoint]
+                };
+                let mut measured = Vec::new();
+                for endpoint in [first, second] {
+                    let url = match workload {
+                        "W1" => &endpoint.page_url,
+                        _ => &endpoint.estimate_url,
+                    };
+                    let scenario =
+                        Scenario::new(workload, endpoint, url, bodies, &CLIENTS).sliced();
+                    measured.push(load.measure(&scenario, clients).await?);
+                }
+                let [first, second] = <[Row; 2]>::try_from(measured).map_err(|_| "two rows")?;
+                rounds.push(if round.is_multiple_of(2) {
+                    (first, second)
+                } else {
+                    (second, first)
+                });
             }
-            let telemetry = observe(server, collector)?;
-            let observed = Scenario::new(
-                W1_OBSERVED,
-                contrail_api,
-                &contrail_api.page_url,
-                &page,
-                &CLIENTS,
-            )
-            .lasting(MEASURED_TELEMETRY);
-            for &clients in &CLIENTS {
-                rows.push(load.measure(&observed, clients).await?);
-            }
-            Some(telemetry)
+            comparisons.push(Comparison {
+                workload,
+                clients,
+                rounds,
+            });
         }
-        None => None,
-    };
-    print_table(&backend, &rows, load.peak_rss_mib);
-    if let Some(telemetry) = telemetry {
-        telemetry.shutdown();
     }
+    print_table(&backend, &rows, &comparisons, peak_rss_mib);
 
+    observed.stop().await?;
+    plain.stop().await?;
+    observed_runtime.shutdown_background();
+    plain_runtime.shutdown_background();
     floor.stop().await;
     contrail.stop().await?;
     // Only now that neither server holds it.
@@ -395,6 +455,8 @@ struct Endpoint {
     estimate_url: String,
     key: Arc<str>,
     statements: Arc<AtomicU64>,
+    /// Whose CPU time is this server's (by thread name prefix).
+    threads: &'static [&'static str],
 }
 
 /// Contrail in this process, assembled as the API tests assemble it, its rate limits lifted.
@@ -409,15 +471,37 @@ struct Contrail {
 impl Contrail {
     /// Runs on the server runtime: the pools, the HTTP server and the jobs all live there.
     async fn start(database_url: String) -> Result<Contrail> {
-        let mut db = contrail::db::connect(&database_url).await?;
+        let db = contrail::db::connect(&database_url).await?;
         contrail::app::migrate(&db).await?;
         contrail::credits::seed_demo(&db).await?;
         let key = contrail::organizations::create(&db, "Bench Charter")
             .await?
             .secret;
+        Contrail::serve(database_url, db, key.into(), SERVER_THREADS).await
+    }
+
+    /// Another instance on the database of the first, answering the same `key`, whose CPU
+    /// time is that of `threads`.
+    async fn attach(
+        database_url: String,
+        key: Arc<str>,
+        threads: &'static [&'static str],
+    ) -> Result<Contrail> {
+        let db = contrail::db::connect(&database_url).await?;
+        Contrail::serve(database_url, db, key, threads).await
+    }
+
+    async fn serve(
+        database_url: String,
+        mut db: DatabaseConnection,
+        key: Arc<str>,
+        threads: &'static [&'static str],
+    ) -> Result<Contrail> {
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        // Contrail's own callback too: its statement metrics are part of what is measured.
+        db.set_metric_callback(move |info| {
+            contrail::db::observe_statement(info);
             counter.fetch_add(1, Ordering::Relaxed);
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -455,8 +539,9 @@ impl Contrail {
             endpoint: Endpoint {
                 page_url: graphql_url.clone(),
                 estimate_url: graphql_url.clone(),
-                key: key.into(),
+                key,
                 statements,
+                threads,
             },
             graphql_url,
             db,
@@ -832,6 +917,7 @@ impl Floor {
                 estimate_url: format!("http://{address}/estimate"),
                 key,
                 statements,
+                threads: SERVER_THREADS,
             },
             pool,
             served,
@@ -1308,13 +1394,18 @@ struct Scenario<'a> {
     url: &'a str,
     bodies: &'a [String],
     clients: &'a [usize],
+    warm_up: Duration,
     measured: Duration,
 }
 
 impl<'a> Scenario<'a> {
-    /// Measured for `measured` instead of the usual 5 s.
-    fn lasting(self, measured: Duration) -> Self {
-        Scenario { measured, ..self }
+    /// A slice of the telemetry comparison: both instances are warm already.
+    fn sliced(self) -> Self {
+        Scenario {
+            warm_up: SLICE_WARM_UP,
+            measured: SLICE,
+            ..self
+        }
     }
 
     fn new(
@@ -1330,6 +1421,7 @@ impl<'a> Scenario<'a> {
             url,
             bodies,
             clients,
+            warm_up: WARM_UP,
             measured: MEASURED,
         }
     }
@@ -1352,6 +1444,54 @@ struct Row {
     cpu_ms_per_request: f64,
 }
 
+/// One workload's telemetry comparison: each round's figures without telemetry and with it.
+struct Comparison {
+    workload: &'static str,
+    clients: usize,
+    rounds: Vec<(Row, Row)>,
+}
+
+impl Comparison {
+    /// The mean of the rounds' changes of `figure` with telemetry, in %, and two standard errors
+    /// of that mean.
+    fn change(&self, figure: impl Fn(&Row) -> f64) -> (f64, f64) {
+        let changes: Vec<f64> = self
+            .rounds
+            .iter()
+            .map(|(off, on)| (figure(on) / figure(off) - 1.0) * 100.0)
+            .collect();
+        let count = changes.len() as f64;
+        let mean = changes.iter().sum::<f64>() / count;
+        let variance = changes
+            .iter()
+            .map(|change| (change - mean).powi(2))
+            .sum::<f64>()
+            / (count - 1.0);
+        (mean, 2.0 * (variance / count).sqrt())
+    }
+
+    /// The median over the rounds of `figure` for the instance `side` picks.
+    fn median(&self, side: impl Fn(&(Row, Row)) -> &Row, figure: impl Fn(&Row) -> f64) -> f64 {
+        median(&sorted(self.rounds.iter().map(|round| figure(side(round)))))
+    }
+}
+
+fn sorted(figures: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut figures: Vec<f64> = figures.collect();
+    figures.sort_by(f64::total_cmp);
+    figures
+}
+
+/// The median of `sorted` figures, which are not empty.
+fn median(sorted: &[f64]) -> f64 {
+    let middle = sorted.len() / 2;
+    if sorted.len().is_multiple_of(2) {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    } else {
+        sorted[middle]
+    }
+}
+
 /// When requests count: those completed between `start` and `end`.
 #[derive(Clone, Copy)]
 struct Window {
@@ -1365,8 +1505,8 @@ impl Load {
     async fn measure(&mut self, scenario: &Scenario<'_>, clients: usize) -> Result<Row> {
         let started = Instant::now();
         let window = Window {
-            start: started + WARM_UP,
-            end: started + WARM_UP + scenario.measured,
+            start: started + scenario.warm_up,
+            end: started + scenario.warm_up + scenario.measured,
         };
         let stop = Arc::new(AtomicBool::new(false));
         let (endpoint, name) = (scenario.endpoint, scenario.name);
@@ -1385,9 +1525,11 @@ impl Load {
             ));
         }
         tokio::time::sleep_until(window.start.into()).await;
-        let (cpu_before, statements_before) = (server_cpu_ticks()?, endpoint.statements());
+        let cpu_before = server_cpu_ticks(endpoint.threads)?;
+        let statements_before = endpoint.statements();
         tokio::time::sleep_until(window.end.into()).await;
-        let (cpu_after, statements_after) = (server_cpu_ticks()?, endpoint.statements());
+        let cpu_after = server_cpu_ticks(endpoint.threads)?;
+        let statements_after = endpoint.statements();
         self.peak_rss_mib = self.peak_rss_mib.max(rss_mib()?);
 
         let mut latencies = Vec::new();
@@ -1493,8 +1635,9 @@ fn percentile(times: &[Duration], quantile: f64) -> Duration {
     times[rank.clamp(1, times.len()) - 1]
 }
 
-/// CPU time (user and system) of the server's threads so far, in clock ticks.
-fn server_cpu_ticks() -> Result<u64> {
+/// CPU time (user and system) so far of the threads whose names start with one of `threads`,
+/// in clock ticks.
+fn server_cpu_ticks(threads: &[&str]) -> Result<u64> {
     let mut ticks = 0;
     for task in std::fs::read_dir("/proc/self/task")? {
         // A thread may end between the listing and the reading.
@@ -1505,10 +1648,7 @@ fn server_cpu_ticks() -> Result<u64> {
             .rsplit_once(')')
             .ok_or("no command in /proc/self/task/*/stat")?;
         let command = head.split_once('(').map_or("", |(_, command)| command);
-        if !SERVER_THREADS
-            .iter()
-            .any(|prefix| command.starts_with(prefix))
-        {
+        if !threads.iter().any(|prefix| command.starts_with(prefix)) {
             continue;
         }
         // utime and stime are fields 14 and 15 of proc(5): the 12th and 13th after the command.
@@ -1534,7 +1674,7 @@ fn rss_mib() -> Result<f64> {
     Ok(kib / 1024.0)
 }
 
-fn print_table(backend: &Backend, rows: &[Row], peak_rss_mib: f64) {
+fn print_table(backend: &Backend, rows: &[Row], comparisons: &[Comparison], peak_rss_mib: f64) {
     println!(
         "reads bench on {}: {EMISSIONS} emissions, {PROVISIONS} provisions, {} s per scenario after {} s of warm-up",
         backend.name(),
@@ -1573,18 +1713,31 @@ fn print_table(backend: &Backend, rows: &[Row], peak_rss_mib: f64) {
             .collect();
         println!("{workload} ratio Contrail/floor: {}", ratios.join(", "));
     }
-    for &clients in &CLIENTS {
-        let row = |scenario: &str| {
-            rows.iter()
-                .find(|row| row.scenario == scenario && row.clients == clients)
-        };
-        if let (Some(off), Some(on)) = (row(W1_UNOBSERVED), row(W1_OBSERVED)) {
-            println!(
-                "telemetry cost at {clients} clients: {:+.1} % requests/s, {:+.1} % cpu ms/req",
-                (on.requests_per_sec / off.requests_per_sec - 1.0) * 100.0,
-                (on.cpu_ms_per_request / off.cpu_ms_per_request - 1.0) * 100.0,
-            );
-        }
+    println!(
+        "telemetry (metrics, OTLP traces 10 % sampled) against none: {TELEMETRY_ROUNDS} interleaved rounds of {} s on each instance; medians, and the mean change ± 2 standard errors",
+        SLICE.as_secs()
+    );
+    println!(
+        "workload  clients  req/s off  req/s on  change            cpu ms off  cpu ms on  change"
+    );
+    for comparison in comparisons {
+        let rate = |row: &Row| row.requests_per_sec;
+        let cpu = |row: &Row| row.cpu_ms_per_request;
+        let (rate_change, rate_error) = comparison.change(rate);
+        let (cpu_change, cpu_error) = comparison.change(cpu);
+        println!(
+            "{:<8} {:>8} {:>10.1} {:>9.1} {:>+6.1} ± {:.1} % {:>11.2} {:>10.2} {:>+6.1} ± {:.1} %",
+            comparison.workload,
+            comparison.clients,
+            comparison.median(|(off, _)| off, rate),
+            comparison.median(|(_, on)| on, rate),
+            rate_change,
+            rate_error,
+            comparison.median(|(off, _)| off, cpu),
+            comparison.median(|(_, on)| on, cpu),
+            cpu_change,
+            cpu_error,
+        );
     }
     println!("cpu ms/req: {}", backend.cpu_counted());
     println!(

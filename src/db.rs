@@ -69,8 +69,8 @@ where
     }
 }
 
-/// Called by SeaORM after every statement.
-fn observe_statement(info: &sea_orm::metric::Info<'_>) {
+/// Called by SeaORM after every statement (a caller replacing the callback calls it too).
+pub fn observe_statement(info: &sea_orm::metric::Info<'_>) {
     metrics::histogram!("contrail_db_statement_duration_seconds")
         .record(info.elapsed.as_secs_f64());
     let _ = STATEMENTS.try_with(|counter| counter.fetch_add(1, Ordering::Relaxed));

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use metrics::{describe_counter, describe_gauge, describe_histogram, gauge};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 use sea_orm::{
     ActiveEnum, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, Iterable, QueryFilter,
     QuerySelect,
@@ -53,29 +55,9 @@ impl Drop for Live {
 
 /// Installs the process's recorder; metrics counted before this are lost, so call it first.
 pub fn install() -> std::result::Result<PrometheusHandle, String> {
-    let failed = |error: metrics_exporter_prometheus::BuildError| error.to_string();
-    let handle = PrometheusBuilder::new()
-        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &SECONDS)
-        .map_err(failed)?
-        .set_buckets_for_metric(
-            Matcher::Full("contrail_db_statements_per_request".into()),
-            &STATEMENTS,
-        )
-        .map_err(failed)?
-        .install_recorder()
-        .map_err(failed)?;
-    // Histograms keep each sample until upkeep folds it into the buckets: without it they grow
-    // for as long as nobody scrapes (a Prometheus down, or never configured).
-    let upkeep = handle.clone();
-    std::thread::Builder::new()
-        .name("metrics-upkeep".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(UPKEEP_EVERY);
-                upkeep.run_upkeep();
-            }
-        })
-        .map_err(|error| format!("cannot start the metrics upkeep: {error}"))?;
+    let recorder = recorder()?;
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder).map_err(|error| error.to_string())?;
     LazyLock::force(&STARTED);
     describe();
     gauge!(
@@ -85,6 +67,34 @@ pub fn install() -> std::result::Result<PrometheusHandle, String> {
     )
     .set(1.0);
     Ok(handle)
+}
+
+/// What [`install`] installs for the whole process, kept up, for a caller that scopes it to
+/// some threads instead (the reads bench).
+pub fn recorder() -> std::result::Result<PrometheusRecorder, String> {
+    let failed = |error: metrics_exporter_prometheus::BuildError| error.to_string();
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &SECONDS)
+        .map_err(failed)?
+        .set_buckets_for_metric(
+            Matcher::Full("contrail_db_statements_per_request".into()),
+            &STATEMENTS,
+        )
+        .map_err(failed)?
+        .build_recorder();
+    // Histograms keep each sample until upkeep folds it into the buckets: without it they grow
+    // for as long as nobody scrapes (a Prometheus down, or never configured).
+    let upkeep = recorder.handle();
+    std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                upkeep.run_upkeep();
+            }
+        })
+        .map_err(|error| format!("cannot start the metrics upkeep: {error}"))?;
+    Ok(recorder)
 }
 
 /// The exposition Prometheus scrapes, with the product's state read just now.

@@ -11,7 +11,7 @@ use opentelemetry::trace::TracerProvider;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing::Level;
+use tracing::{Level, Subscriber};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -31,6 +31,19 @@ pub struct Telemetry {
 
 /// Installs logging, and tracing when an OTLP endpoint is configured. Call once, first.
 pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, String> {
+    let (subscriber, telemetry) = subscriber(settings)?;
+    subscriber
+        .try_init()
+        .map_err(|error| format!("cannot install logging: {error}"))?;
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    Ok(telemetry)
+}
+
+/// What [`init`] installs for the whole process, for a caller that scopes it to some threads
+/// instead (the reads bench compares an instance with it against one without).
+pub fn subscriber(
+    settings: &TelemetrySettings,
+) -> Result<(impl Subscriber + Send + Sync + 'static, Telemetry), String> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     // Logs go to stderr: stdout carries only what a command prints (ids, keys, the SDL).
@@ -61,14 +74,11 @@ pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, String> {
                     .with_target("sea_orm", Level::INFO),
             )
     });
-    tracing_subscriber::registry()
+    let subscriber = tracing_subscriber::registry()
         .with(logs.with_filter(filter))
         .with(traces)
-        .with(metrics::ConnectionWaits.with_filter(metrics::connection_wait_events()))
-        .try_init()
-        .map_err(|error| format!("cannot install logging: {error}"))?;
-    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    Ok(Telemetry { tracer })
+        .with(metrics::ConnectionWaits.with_filter(metrics::connection_wait_events()));
+    Ok((subscriber, Telemetry { tracer }))
 }
 
 impl Telemetry {
