@@ -317,21 +317,12 @@ async fn bench(server: &Handle, observation: &Observation, backend: Backend) -> 
     // Runtimes of this database's own: shut down with their instances' background jobs (and
     // pools) before the database goes.
     let (plain_runtime, observed_runtime) = (runtime("bench-plain")?, observation.runtime()?);
-    let key = &contrail.endpoint.key;
-    let plain = plain_runtime
-        .spawn(Contrail::attach(
-            scratch.url.clone(),
-            key.clone(),
-            PLAIN_THREADS,
-        ))
-        .await??;
-    let observed = observed_runtime
-        .spawn(Contrail::attach(
-            scratch.url.clone(),
-            key.clone(),
-            OBSERVED_THREADS,
-        ))
-        .await??;
+    let attach = |runtime: &Runtime, threads| {
+        let (url, key) = (scratch.url.clone(), contrail.endpoint.key.clone());
+        runtime.spawn(Contrail::attach(url, key, threads))
+    };
+    let plain = attach(&plain_runtime, PLAIN_THREADS).await??;
+    let observed = attach(&observed_runtime, OBSERVED_THREADS).await??;
     let mut comparisons = Vec::new();
     for (workload, bodies) in [("W1", &page[..]), ("W2", &estimates[..])] {
         for &clients in &CLIENTS {
