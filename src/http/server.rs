@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,9 +13,12 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
+
+/// How long a connection opened just before shutdown may take to send its first request.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(1);
 
 /// How long a client may take to send a request's headers.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +38,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(());
     let (open_tx, open_rx) = watch::channel(());
+    let connections = Connections {
+        app,
+        limits,
+        stop: stop_rx,
+        open: open_rx,
+    };
     let mut shutdown = pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -48,35 +58,13 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = app
-            .clone()
-            .map_request(move |mut request: hyper::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request.map(axum::body::Body::new)
-            });
-        let mut stop = stop_rx.clone();
-        let open = open_rx.clone();
-        tokio::spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
-            let connection = builder
-                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-                .with_upgrades();
-            let mut connection = pin!(connection);
-            tokio::select! {
-                result = connection.as_mut() => log_connection_end(peer, result),
-                _ = stop.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    log_connection_end(peer, connection.await);
-                }
-            }
-            drop(open);
-        });
+        connections.serve(stream, peer);
     }
-    drop(listener);
-    drop(open_rx);
+    match listener.into_std() {
+        Ok(listener) => connections.take_queued(&listener),
+        Err(error) => tracing::warn!(%error, "cannot take the connections still queued"),
+    }
+    drop(connections);
     // Connections finish the request they are serving, then close.
     let _ = stop_tx.send(());
     if tokio::time::timeout(limits.shutdown_grace, open_tx.closed())
@@ -89,6 +77,85 @@ pub async fn serve(
         );
     }
     Ok(())
+}
+
+/// What each connection's task needs: the app, the limits, and the shutdown signals.
+struct Connections {
+    app: Router,
+    limits: ConnectionLimits,
+    /// Changes when shutdown begins.
+    stop: watch::Receiver<()>,
+    /// Held by every connection's task, so shutdown can wait for them all.
+    open: watch::Receiver<()>,
+}
+
+impl Connections {
+    /// Connections the kernel completed but the accept loop had not taken yet would be reset
+    /// when the listener closes, their requests sent and never answered: they are served too.
+    fn take_queued(&self, listener: &std::net::TcpListener) {
+        loop {
+            let accepted = listener.accept().and_then(|(stream, peer)| {
+                stream.set_nonblocking(true)?;
+                Ok((TcpStream::from_std(stream)?, peer))
+            });
+            match accepted {
+                Ok((stream, peer)) => self.serve(stream, peer),
+                Err(error) if error.kind() == std::io::ErrorKind::ConnectionAborted => continue,
+                Err(error) => {
+                    if error.kind() != std::io::ErrorKind::WouldBlock {
+                        tracing::warn!(%error, "cannot accept the connections still queued");
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn serve(&self, stream: TcpStream, peer: SocketAddr) {
+        let requested = Arc::new(Notify::new());
+        let service = self.app.clone().map_request({
+            let requested = requested.clone();
+            move |mut request: hyper::Request<Incoming>| {
+                requested.notify_one();
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            }
+        });
+        let mut stop = self.stop.clone();
+        let open = self.open.clone();
+        let header_timeout = self.limits.header_timeout;
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let connection = builder
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+                .with_upgrades();
+            let mut connection = pin!(connection);
+            let ended = tokio::select! {
+                result = connection.as_mut() => Some(result),
+                _ = stop.changed() => {
+                    // hyper closes a connection it has read nothing from at once; one opened
+                    // just before shutdown has its request on the way: it is let in first.
+                    tokio::select! {
+                        result = connection.as_mut() => Some(result),
+                        () = requested.notified() => None,
+                        () = tokio::time::sleep(FIRST_REQUEST_WAIT) => None,
+                    }
+                }
+            };
+            let result = match ended {
+                Some(result) => result,
+                None => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            log_connection_end(peer, result);
+            drop(open);
+        });
+    }
 }
 
 fn log_connection_end(peer: SocketAddr, result: Result<(), hyper::Error>) {

@@ -559,3 +559,42 @@ async fn open_socket(port: u16, key: &str) -> Socket {
     assert_eq!(ack["type"], "connection_ack");
     socket
 }
+
+/// Connections opened just before shutdown are answered, whether the accept loop took them
+/// (hyper would close one it has read nothing from yet) or they were still queued in the kernel
+/// (closing the listener would reset them): their requests were sent. The shutdown here is ready
+/// at once, so the loop takes a few of them and leaves the rest queued.
+#[tokio::test]
+async fn connections_queued_at_shutdown_are_answered() {
+    use contrail::http::server::{ConnectionLimits, serve};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    for _ in 0..16 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: contrail.test\r\n\r\n")
+            .await
+            .unwrap();
+        queued.push(stream);
+    }
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "served" }));
+    let limits = ConnectionLimits {
+        header_timeout: Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(5),
+    };
+    serve(listener, app, limits, async {}).await.unwrap();
+    for (index, mut stream) in queued.into_iter().enumerate() {
+        let mut answer = String::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut answer))
+            .await
+            .expect("the connection was closed");
+        assert!(read.is_ok(), "connection {index}: {read:?}");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("served"),
+            "connection {index}: {answer:?}"
+        );
+    }
+}
