@@ -3,16 +3,8 @@
 //! internals.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    ErrorExtensionValues, ErrorExtensions, Response, ServerError, ServerResult, ValidationResult,
-    Variables,
-};
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError};
 
 use crate::error::{Error, Existing, Input};
 
@@ -261,30 +253,42 @@ pub fn request_error(code: &str, message: &str, field: Option<&str>) -> ServerEr
     error
 }
 
-/// Gives every error async-graphql raises itself an `extensions.code`.
-pub struct ErrorCodes;
+/// A document that does not parse: `GRAPHQL_PARSE_FAILED`, with where it went wrong.
+pub fn parse_failed(error: async_graphql::parser::Error) -> ServerError {
+    let mut error = ServerError::from(error);
+    with_code(&mut error, "GRAPHQL_PARSE_FAILED");
+    error
+}
 
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
+/// Gives every error async-graphql raised itself an `extensions.code`. One without a path was
+/// raised before any resolver ran: the document failed validation, or names no operation it
+/// holds. One with a path comes from a resolver's arguments (async-graphql coercing a value, or
+/// its connection arguments; the guard checks every value first, so this is a backstop).
+pub(super) fn code_library_errors(errors: &mut [ServerError]) {
+    for error in errors {
+        let code = if error.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "BAD_USER_INPUT"
+        };
+        with_code(error, code);
     }
 }
 
 /// Labels an error async-graphql raised with `code`, names the input field a coercion message
 /// points at, and cuts quoted input out of its message.
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+fn with_code(error: &mut ServerError, code: &str) {
     let extensions = error
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
     if extensions.get("code").is_some() {
-        return error;
+        return;
     }
     extensions.set("code", code);
     if let Some(field) = argument_field(&error.message) {
         extensions.set("field", field);
     }
     error.message = crate::error::shorten_quotes(&error.message);
-    error
 }
 
 /// The input field of `Invalid value for argument "input.tailNumber", …`: the last named
@@ -294,51 +298,6 @@ fn argument_field(message: &str) -> Option<String> {
     path.rsplit('.')
         .find(|segment| !segment.is_empty() && !segment.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_owned)
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|error| with_code(error, "GRAPHQL_PARSE_FAILED"))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|error| with_code(error, "GRAPHQL_VALIDATION_FAILED"))
-                .collect()
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        // Errors raised during execution without a code come from async-graphql coercing an
-        // argument (the guard checks every value first, so this is a backstop).
-        response.errors = response
-            .errors
-            .into_iter()
-            .map(|error| with_code(error, "BAD_USER_INPUT"))
-            .collect();
-        response
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod errors;
+mod executor;
 pub mod guard;
 pub mod id;
 pub mod inputs;
@@ -17,4 +18,5 @@ mod schema;
 mod subscriptions;
 mod types;
 
-pub use schema::{ContrailSchema, build, sdl};
+pub use executor::GraphQL;
+pub use schema::{build, sdl};

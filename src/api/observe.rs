@@ -3,21 +3,12 @@
 //! id in every error so a customer's report names the request.
 
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Instant;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextSubscribe,
-};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{ErrorExtensionValues, Response, ServerResult, Variables};
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ErrorExtensionValues, Response};
 use metrics::{counter, histogram};
-use tracing::Instrument;
-
-use crate::telemetry::metrics::Live;
 
 /// Distinct operation names given a label of their own; later ones share `other`, so a client
 /// inventing names cannot grow the metrics without bound.
@@ -43,41 +34,49 @@ fn name_label(name: Option<&str>) -> String {
     }
 }
 
-pub struct Observe;
+/// The labels of the operation a request runs: its type and its name.
+pub(super) struct Operation {
+    kind: &'static str,
+    name: String,
+}
 
-impl ExtensionFactory for Observe {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Observed::default())
+impl Operation {
+    /// A request whose document never got as far as naming an operation.
+    pub(super) fn unknown() -> Self {
+        Operation {
+            kind: "unknown",
+            name: "unknown".to_owned(),
+        }
     }
-}
 
-/// One request's operations, as its document declares them.
-#[derive(Default)]
-struct Observed {
-    operations: Mutex<Vec<(Option<String>, OperationType)>>,
-    /// The type and name label of the operation run; unknown until the document parses.
-    ran: Mutex<Option<(&'static str, String)>>,
-}
-
-fn type_label(kind: OperationType) -> &'static str {
-    match kind {
-        OperationType::Query => "query",
-        OperationType::Mutation => "mutation",
-        OperationType::Subscription => "subscription",
+    pub(super) fn new(kind: Option<OperationType>, name: Option<&str>) -> Self {
+        Operation {
+            kind: kind.map_or("unknown", type_label),
+            name: name_label(name),
+        }
     }
-}
 
-#[async_trait::async_trait]
-impl Extension for Observed {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let mut response = next.run(ctx).await;
-        let (kind, name) = self
-            .ran
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .unwrap_or(("unknown", "unknown".to_owned()));
+    pub(super) fn is_subscription(&self) -> bool {
+        self.kind == type_label(OperationType::Subscription)
+    }
+
+    /// The span an operation runs in, continuing the HTTP request's trace. The request's own
+    /// span is told the operation too, so its log line says which one it ran.
+    pub(super) fn span(&self) -> tracing::Span {
+        let Operation { kind, name } = self;
+        tracing::Span::current().record("graphql.operation", format!("{kind} {name}"));
+        tracing::info_span!(
+            "graphql.operation",
+            otel.name = %format_args!("{kind} {name}"),
+            graphql.operation.type = kind,
+            graphql.operation.name = %name,
+        )
+    }
+
+    /// Counts the operation, its latency, its outcome and its errors by code, and puts the
+    /// request id in every error, so that a customer's report names the request.
+    pub(super) fn finish(self, started: Instant, response: &mut Response) {
+        let Operation { kind, name } = self;
         let outcome = if response.errors.is_empty() {
             "ok"
         } else {
@@ -110,68 +109,13 @@ impl Extension for Observed {
                 extensions.set("requestId", id.as_str());
             }
         }
-        response
     }
+}
 
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let live = Live::start("contrail_subscriptions");
-        Box::pin(next.run(ctx, stream).map(move |response| {
-            // Counted for as long as the stream lives.
-            let _ = &live;
-            response
-        }))
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let operations = match &document.operations {
-            DocumentOperations::Single(operation) => vec![(None, operation.node.ty)],
-            DocumentOperations::Multiple(operations) => operations
-                .iter()
-                .map(|(name, operation)| (Some(name.to_string()), operation.node.ty))
-                .collect(),
-        };
-        *self
-            .operations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = operations;
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let kind = self
-            .operations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|(name, _)| name.is_none() || name.as_deref() == operation_name)
-            .map_or("unknown", |(_, kind)| type_label(*kind));
-        let name = name_label(operation_name);
-        // On the request's span too, so its log line says which operation it ran.
-        tracing::Span::current().record("graphql.operation", format!("{kind} {name}"));
-        *self.ran.lock().unwrap_or_else(PoisonError::into_inner) = Some((kind, name.clone()));
-        let span = tracing::info_span!(
-            "graphql.operation",
-            otel.name = %format_args!("{kind} {name}"),
-            graphql.operation.type = kind,
-            graphql.operation.name = %name,
-        );
-        next.run(ctx, operation_name).instrument(span).await
+fn type_label(kind: OperationType) -> &'static str {
+    match kind {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
     }
 }

@@ -1,15 +1,12 @@
-//! The schema: the query and mutation roots merged, the request guard and the error codes.
-
-use std::sync::Arc;
+//! The schema: the query, mutation and subscription roots, described.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields, PageInfo};
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::errors::ErrorCodes;
+use super::executor::GraphQL;
 use super::guard::{RequestGuard, SchemaShape};
-use super::observe::Observe;
 use super::pagination::{Cursor, Paginated};
 use super::queries::airports::AirportCount;
 use super::subscriptions::SubscriptionRoot;
@@ -49,14 +46,14 @@ pub struct Mutation(
     mutations::payments::PaymentsMutation,
 );
 
-pub type ContrailSchema = Schema<Query, Mutation, SubscriptionRoot>;
+pub(super) type ContrailSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 fn builder() -> SchemaBuilder<Query, Mutation, SubscriptionRoot> {
-    // First registered, outermost: it sees every error with its final code.
-    let builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
-        .extension(Observe)
-        .extension(ErrorCodes);
-    describe(builder)
+    describe(Schema::build(
+        Query::default(),
+        Mutation::default(),
+        SubscriptionRoot,
+    ))
 }
 
 /// Describes the types whose descriptions async-graphql writes itself: the scalars (their
@@ -111,13 +108,13 @@ fn describe(
     )
 }
 
-/// The schema an application serves: introspection only in development.
-pub fn build(app: &App) -> ContrailSchema {
+/// The schema an application serves, behind its guard: introspection only in development.
+pub fn build(app: &App) -> GraphQL {
     let guard = RequestGuard {
         limits: app.config.query_limits,
-        shape: Arc::new(SchemaShape::from_sdl(&sdl())),
+        shape: SchemaShape::from_sdl(&sdl()),
     };
-    let builder = builder().extension(guard);
+    let builder = builder();
     // In production the schema is not for browsing: no introspection, and no "Did you mean
     // …?" in errors, which would give field names away one guess at a time.
     let builder = if app.config.is_development() {
@@ -125,7 +122,7 @@ pub fn build(app: &App) -> ContrailSchema {
     } else {
         builder.disable_introspection().disable_suggestions()
     };
-    builder.data(app.clone()).finish()
+    GraphQL::new(builder.data(app.clone()).finish(), guard)
 }
 
 /// The schema in SDL: what `contrail schema` prints and `schema.graphql` holds, as served

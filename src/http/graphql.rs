@@ -4,10 +4,10 @@
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
-use async_graphql::Data;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
 use async_graphql::parser::types::OperationType;
+use async_graphql::{Data, Executor};
 use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -159,7 +159,7 @@ impl HttpState {
         mut request: async_graphql::Request,
     ) -> async_graphql::Response {
         request.data = self.request_data(viewer, true);
-        self.schema.execute(request).await
+        self.graphql.execute(request).await
     }
 }
 

@@ -32,15 +32,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::api::ContrailSchema;
+use crate::api::GraphQL;
 use crate::api::errors::request_error;
 use crate::app::App;
 
-/// What every handler reaches: the application, its schema and the open WebSockets.
+/// What every handler reaches: the application, its GraphQL executor and the open WebSockets.
 #[derive(Clone)]
 pub struct HttpState {
     pub app: App,
-    pub schema: ContrailSchema,
+    pub graphql: GraphQL,
     pub sockets: OpenSockets,
     limiter: protection::RateLimiter,
     /// Apollo's automatic persisted queries, on this instance.
@@ -49,7 +49,7 @@ pub struct HttpState {
 
 pub fn router(app: App, sockets: OpenSockets) -> Router {
     let state = HttpState {
-        schema: crate::api::build(&app),
+        graphql: crate::api::build(&app),
         limiter: protection::RateLimiter::new(&app.config.security),
         documents: Arc::default(),
         app,

@@ -58,7 +58,7 @@ pub async fn serve(state: HttpState, socket: WebSocket, protocol: Protocols) {
     let input = futures_util::stream::poll_fn(move |cx| forwarded.poll_recv(cx));
     let mut graphql = {
         let prepared = prepared.clone();
-        GraphQLSocket::from_message_stream(state.schema.clone(), input, protocol)
+        GraphQLSocket::from_message_stream(state.graphql.clone(), input, protocol)
             .on_connection_init(move |_| async move {
                 let data = prepared
                     .lock()

@@ -107,6 +107,34 @@ async fn every_error_has_a_code() {
         )
         .await;
     assert!(!error_code(&coercion).0.is_empty(), "{coercion}");
+    // A document that holds no operation of the name asked for, or several and none named.
+    let two = "query A { fleet { totalCount } } query B { fleet { totalCount } }";
+    for body in [
+        json!({ "query": two, "operationName": "C" }),
+        json!({ "query": two }),
+    ] {
+        let answer: Value = app
+            .client()
+            .post(app.url("/graphql"))
+            .bearer_auth(&app.key_a)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_code(&answer).0,
+            "GRAPHQL_VALIDATION_FAILED",
+            "{answer}"
+        );
+    }
+    // Connection arguments async-graphql checks itself, in a resolver.
+    let both = app
+        .graphql("{ emissions(first: 1, last: 1) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&both).0, "BAD_USER_INPUT", "{both}");
 }
 
 /// Opens a WebSocket on `/graphql` with `protocol` and sends `connection_init` with A's key.

@@ -342,7 +342,7 @@ mod tests {
 
     fn measure(query: &str, variables: serde_json::Value) -> Result<(), Refusal> {
         let document = async_graphql::parser::parse_query(query).unwrap();
-        let operation = super::super::selected_operation(&document, None).unwrap();
+        let (_, operation) = super::super::selected_operation(&document, None).unwrap();
         let variables = Variables::from_json(variables);
         check_fragment_count(&document, &QueryLimits::default())?;
         analyze(

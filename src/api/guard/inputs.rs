@@ -248,7 +248,7 @@ mod tests {
     fn run(query: &str, variables: serde_json::Value) -> Result<(), Refusal> {
         let shape = SchemaShape::from_sdl(SDL);
         let document = async_graphql::parser::parse_query(query).unwrap();
-        let operation = super::super::selected_operation(&document, None).unwrap();
+        let (_, operation) = super::super::selected_operation(&document, None).unwrap();
         check(
             &document,
             operation,

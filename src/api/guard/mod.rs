@@ -13,13 +13,8 @@ mod inputs;
 mod scan;
 mod shape;
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
-use async_graphql::{Request, ServerError, ServerResult};
+use async_graphql::{Request, ServerError};
 
 use crate::config::QueryLimits;
 
@@ -62,73 +57,52 @@ impl Refusal {
     }
 }
 
-/// The operation a request runs; `None` when it names none of the document's (async-graphql
-/// reports that itself).
-fn selected_operation<'a>(
+/// The operation a request runs, with its name if it has one; `None` when it names none of the
+/// document's (async-graphql reports that itself).
+pub(super) fn selected_operation<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
+) -> Option<(Option<&'a str>, &'a OperationDefinition)> {
     match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => Some(&operation.node),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| &operation.node)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|operation| &operation.node)
-        }
+        (DocumentOperations::Single(operation), _) => Some((None, &operation.node)),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get_key_value(name)
+            .map(|(name, operation)| (Some(name.as_str()), &operation.node)),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
+            .iter()
+            .next()
+            .map(|(name, operation)| (Some(name.as_str()), &operation.node)),
         (DocumentOperations::Multiple(_), None) => None,
     }
 }
 
-/// Checks a request against [`QueryLimits`] and the schema's input types.
-pub fn check(
-    request: &mut Request,
-    shape: &SchemaShape,
-    limits: &QueryLimits,
-) -> Result<(), Refusal> {
-    scan(&request.query, limits)?;
-    // A document that does not parse is reported by async-graphql's own parse step.
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(());
-    };
-    cost::check_fragment_count(&document, limits)?;
-    if let Some(operation) = selected_operation(&document, request.operation_name.as_deref()) {
-        cost::analyze(&document, operation, &request.variables, shape, limits)?;
-        inputs::check(&document, operation, &request.variables, shape)?;
-    }
-    request.set_parsed_query(document);
-    Ok(())
-}
-
-/// Runs [`check`] on every request, over HTTP and WebSocket alike.
+/// Checks a request against [`QueryLimits`] and the schema's input types, all on one parse of its
+/// document; async-graphql runs the document parsed here rather than parse it again.
 pub struct RequestGuard {
     pub limits: QueryLimits,
-    pub shape: Arc<SchemaShape>,
+    pub shape: SchemaShape,
 }
 
-impl ExtensionFactory for RequestGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(GuardExtension {
-            limits: self.limits,
-            shape: self.shape.clone(),
-        })
-    }
-}
-
-struct GuardExtension {
-    limits: QueryLimits,
-    shape: Arc<SchemaShape>,
-}
-
-#[async_trait::async_trait]
-impl Extension for GuardExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        check(&mut request, &self.shape, &self.limits).map_err(Refusal::into_server_error)?;
-        next.run(ctx, request).await
+impl RequestGuard {
+    /// The request's document, parsed and checked; the error says why it may not run.
+    pub fn check(&self, request: &Request) -> Result<ExecutableDocument, ServerError> {
+        scan(&request.query, &self.limits).map_err(Refusal::into_server_error)?;
+        let document = async_graphql::parser::parse_query(&request.query)
+            .map_err(super::errors::parse_failed)?;
+        cost::check_fragment_count(&document, &self.limits).map_err(Refusal::into_server_error)?;
+        if let Some((_, operation)) =
+            selected_operation(&document, request.operation_name.as_deref())
+        {
+            cost::analyze(
+                &document,
+                operation,
+                &request.variables,
+                &self.shape,
+                &self.limits,
+            )
+            .and_then(|()| inputs::check(&document, operation, &request.variables, &self.shape))
+            .map_err(Refusal::into_server_error)?;
+        }
+        Ok(document)
     }
 }
