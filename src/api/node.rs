@@ -97,7 +97,7 @@ impl NodeQuery {
                 EmissionId::from_key(number()?),
             )
             .await?
-            .map(|emission| Node::Emission(EmissionNode(emission))),
+            .map(|emission| Node::Emission(EmissionNode::from(emission))),
             NodeKind::Provision => {
                 crate::provisions::find(db, ctx.organization()?, ProvisionId::from_key(number()?))
                     .await?

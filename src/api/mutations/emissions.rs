@@ -409,7 +409,7 @@ impl EmissionsMutation {
         let created = emissions::create_emission(ctx.db(), organization, source, details).await?;
         Ok(CreateEmissionPayload {
             replayed: created.replayed(),
-            emission: EmissionNode(created.into_inner()),
+            emission: EmissionNode::from(created.into_inner()),
         })
     }
 }

@@ -98,13 +98,13 @@ impl EmissionsQuery {
             .all(ctx.db())
             .await?;
         let emissions = emissions::rows_to_emissions(rows)?;
-        preload(ctx, &emissions).await?;
+        let preloaded = preload(ctx, &emissions).await?;
         Ok(connection(
             emissions,
             page,
             total,
             |emission| emission.id.0,
-            EmissionNode,
+            |emission| preloaded.node(emission),
         ))
     }
 
@@ -118,7 +118,7 @@ impl EmissionsQuery {
         let id = parse(&id, "id")?;
         emissions::find_emission(ctx.db(), organization, id)
             .await?
-            .map(|emission| Some(EmissionNode(emission)))
+            .map(|emission| Some(EmissionNode::from(emission)))
             .ok_or_else(|| ApiError::not_found("Emission"))
     }
 }

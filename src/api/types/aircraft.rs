@@ -83,14 +83,14 @@ impl AircraftNode {
             page,
         };
         let rows = ctx.loader().load_one(key).await?.unwrap_or_default();
-        preload(ctx, &rows).await?;
+        let preloaded = preload(ctx, &rows).await?;
         let total = TotalCount::of(&crate::emissions::select_for_aircraft(self.0.id));
         Ok(connection(
             rows,
             page,
             total,
             |emission| emission.id.0,
-            EmissionNode,
+            |emission| preloaded.node(emission),
         ))
     }
 }

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
@@ -15,58 +15,78 @@ use crate::api::errors::ApiResult;
 use crate::api::id::GlobalId;
 use crate::api::loaders::CoverageOf;
 use crate::emissions::Emission;
+use crate::fleet::Aircraft;
 use crate::ids::AircraftId;
 
-pub struct EmissionNode(pub Emission);
+pub struct EmissionNode {
+    emission: Emission,
+    /// Its relations as [`preload`] loaded them for its page, so that its fields need not ask
+    /// the loader again (hundreds of lookups on a page of 100); the loader's otherwise.
+    aircraft: Option<Aircraft>,
+    coverage: Option<Arc<Coverage>>,
+}
+
+impl From<Emission> for EmissionNode {
+    fn from(emission: Emission) -> Self {
+        EmissionNode {
+            emission,
+            aircraft: None,
+            coverage: None,
+        }
+    }
+}
 
 /// A recorded flight and its emissions.
 #[Object(name = "Emission")]
 impl EmissionNode {
     /// Global ID (for `node(id:)`).
     pub async fn id(&self) -> ID {
-        self.0.id.to_id()
+        self.emission.id.to_id()
     }
 
     /// The aircraft that flew (it may since have been archived).
     async fn aircraft(&self, ctx: &Context<'_>) -> ApiResult<AircraftNode> {
-        super::flight::aircraft(ctx, self.0.aircraft_id).await
+        match &self.aircraft {
+            Some(aircraft) => Ok(AircraftNode(aircraft.clone())),
+            None => super::flight::aircraft(ctx, self.emission.aircraft_id).await,
+        }
     }
 
     /// The tail number the flight was recorded under.
     async fn tail_number(&self) -> &str {
-        self.0.tail_number.as_str()
+        self.emission.tail_number.as_str()
     }
 
     /// Global ID of the estimate it was recorded from; null when recorded from flight data.
     async fn estimate_id(&self) -> Option<ID> {
-        self.0.estimate_id.map(GlobalId::to_id)
+        self.emission.estimate_id.map(GlobalId::to_id)
     }
 
     #[graphql(flatten)]
     async fn flight(&self) -> FlightFields<'_> {
-        FlightFields(&self.0.flight)
+        FlightFields(&self.emission.flight)
     }
 
     /// Departure time; null when it was not given.
     async fn departed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.departed_at
+        self.emission.departed_at
     }
 
     /// Departure airport (ICAO code; as given, upper case, for flights recorded before
     /// `contrail-2026.2`); null when it was not given.
     async fn origin(&self) -> Option<&str> {
-        self.0.origin.as_deref()
+        self.emission.origin.as_deref()
     }
 
     /// Arrival airport (ICAO code; as given, upper case, for flights recorded before
     /// `contrail-2026.2`); null when it was not given.
     async fn destination(&self) -> Option<&str> {
-        self.0.destination.as_deref()
+        self.emission.destination.as_deref()
     }
 
     /// Your own identifier of the flight; null without one.
     async fn external_reference(&self) -> Option<&str> {
-        self.0.external_reference.as_deref()
+        self.emission.external_reference.as_deref()
     }
 
     /// CO2 offset by the confirmed and retired provisions covering this emission, kilograms
@@ -77,13 +97,13 @@ impl EmissionNode {
 
     /// `offsetKg` as a percentage of `netCo2Kg` (2 decimals at most; 150 when offset 150 %).
     async fn offset_percentage(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        let net = self.0.flight.figures.net_co2;
+        let net = self.emission.flight.figures.net_co2;
         Ok(self.coverage(ctx).await?.percentage_of(net))
     }
 
     /// Whether its net CO2 is offset: none, partly, or fully.
     async fn offset_status(&self, ctx: &Context<'_>) -> ApiResult<OffsetStatus> {
-        let net = self.0.flight.figures.net_co2;
+        let net = self.emission.flight.figures.net_co2;
         Ok(self.coverage(ctx).await?.status(net).into())
     }
 
@@ -101,20 +121,23 @@ impl EmissionNode {
 
     /// The methodology version and factors its figures were computed with.
     async fn methodology(&self) -> Methodology {
-        FlightFields(&self.0.flight).methodology()
+        FlightFields(&self.emission.flight).methodology()
     }
 
     /// When it was recorded.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.emission.created_at
     }
 }
 
 impl EmissionNode {
     async fn coverage(&self, ctx: &Context<'_>) -> ApiResult<Arc<Coverage>> {
+        if let Some(coverage) = &self.coverage {
+            return Ok(coverage.clone());
+        }
         Ok(ctx
             .loader()
-            .load_one(CoverageOf(self.0.id))
+            .load_one(CoverageOf(self.emission.id))
             .await?
             .unwrap_or_default())
     }
@@ -123,10 +146,28 @@ impl EmissionNode {
 /// Fields of an emission read from its coverage.
 const COVERAGE_FIELDS: [&str; 4] = ["provisions", "offsetKg", "offsetPercentage", "offsetStatus"];
 
+/// What [`preload`] loaded for a page of emissions.
+#[derive(Default)]
+pub struct Preloaded {
+    aircraft: HashMap<AircraftId, Aircraft>,
+    coverage: HashMap<CoverageOf, Arc<Coverage>>,
+}
+
+impl Preloaded {
+    /// An emission of the page, with what was loaded for it.
+    pub fn node(&self, emission: Emission) -> EmissionNode {
+        EmissionNode {
+            aircraft: self.aircraft.get(&emission.aircraft_id).cloned(),
+            coverage: self.coverage.get(&CoverageOf(emission.id)).cloned(),
+            emission,
+        }
+    }
+}
+
 /// Loads what a page of emissions relates to, in one statement per relation the query selects
-/// (their aircraft, their coverage): item resolvers then find it cached, so the count of
-/// statements depends neither on the page's size nor on how the executor schedules them.
-pub async fn preload(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<()> {
+/// (their aircraft, their coverage), so the count of statements depends neither on the page's
+/// size nor on how the executor schedules its resolvers.
+pub async fn preload(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<Preloaded> {
     let selection = ctx.look_ahead();
     let nodes = [
         selection.field("edges").field("node"),
@@ -134,22 +175,22 @@ pub async fn preload(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<()>
     ];
     let selects = |field: &str| nodes.iter().any(|node| node.field(field).exists());
     let aircraft = async {
-        if selects("aircraft") {
-            let ids: HashSet<AircraftId> = emissions
-                .iter()
-                .map(|emission| emission.aircraft_id)
-                .collect();
-            ctx.loader().load_many(ids).await?;
+        if !selects("aircraft") {
+            return Ok(HashMap::new());
         }
-        ApiResult::Ok(())
+        let ids: HashSet<AircraftId> = emissions
+            .iter()
+            .map(|emission| emission.aircraft_id)
+            .collect();
+        ctx.loader().load_many(ids).await
     };
     let coverage = async {
-        if COVERAGE_FIELDS.iter().any(|field| selects(field)) {
-            let ids = emissions.iter().map(|emission| CoverageOf(emission.id));
-            ctx.loader().load_many(ids).await?;
+        if !COVERAGE_FIELDS.iter().any(|field| selects(field)) {
+            return Ok(HashMap::new());
         }
-        ApiResult::Ok(())
+        let ids = emissions.iter().map(|emission| CoverageOf(emission.id));
+        ctx.loader().load_many(ids).await
     };
-    tokio::try_join!(aircraft, coverage)?;
-    Ok(())
+    let (aircraft, coverage) = tokio::try_join!(aircraft, coverage)?;
+    Ok(Preloaded { aircraft, coverage })
 }

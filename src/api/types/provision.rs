@@ -75,7 +75,7 @@ impl ProvisionNode {
             .load_one(EmissionsOf(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(emissions.into_iter().map(EmissionNode).collect())
+        Ok(emissions.into_iter().map(EmissionNode::from).collect())
     }
 
     /// The certificate, created when the provision is confirmed (null while it waits for its
