@@ -26,6 +26,8 @@ use crate::ids::ProvisionId;
 use crate::jobs::{self, Job, Ran, Stop, Wake, lapsed_before};
 
 const CLAIM_BATCH: u64 = 20;
+/// How often a request waiting on the worker's retirement of its provision looks again.
+const CLAIMED_ELSEWHERE_POLL: Duration = Duration::from_millis(20);
 /// How long a retirement the registry refused waits before the next attempt.
 pub const REGISTRY_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// How long a retirement waits for the registry's answer before it counts as refused (and is
@@ -76,9 +78,24 @@ impl Retirements {
     }
 
     /// Retires `id` now if it is due (a provision with no retirement delay is due at once).
+    /// When the worker claimed it first, this waits for the worker to finish (for at most a
+    /// claim's lease), so that the caller reads the outcome either way.
     pub async fn retire_if_due(&self, db: &DatabaseConnection, id: ProvisionId) -> Result<()> {
-        let claimed = claim(db, Some(id)).await?;
-        retire_all(db, self, claimed, None).await
+        let deadline = tokio::time::Instant::now() + jobs::LEASE;
+        loop {
+            let claimed = claim(db, Some(id)).await?;
+            if !claimed.is_empty() {
+                return retire_all(db, self, claimed, None).await;
+            }
+            let row = provision::Entity::find_by_id(id).one(db).await?;
+            let elsewhere = row.is_some_and(|row| {
+                row.status == ProvisionStatus::Confirmed && in_progress(row.retirement_claimed_at)
+            });
+            if !elsewhere || tokio::time::Instant::now() >= deadline {
+                return Ok(());
+            }
+            tokio::time::sleep(CLAIMED_ELSEWHERE_POLL).await;
+        }
     }
 }
 
