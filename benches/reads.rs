@@ -71,13 +71,13 @@ use tokio::runtime::{Handle, Runtime};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-// Shared by the benches; this one runs its server in-process and takes only the scratch
-// directory and the PostgreSQL database.
+// Shared by the benches; this one runs its server in-process, and the binary only to measure
+// its memory.
 #[allow(dead_code)]
 #[path = "support/server.rs"]
 mod server;
 
-use server::{PostgresDatabase, Result, ScratchDirectory};
+use server::{PostgresDatabase, Result, ScratchDirectory, Server};
 
 const WARM_UP: Duration = Duration::from_secs(1);
 const MEASURED: Duration = Duration::from_secs(5);
@@ -311,6 +311,14 @@ async fn bench(server: &Handle, observation: &Observation, backend: Backend) -> 
     }
     // Before a second instance, with telemetry, adds its own.
     let peak_rss_mib = load.peak_rss_mib;
+    let server_rss_mib = server_rss_under_load(
+        &mut load,
+        &scratch.url,
+        &contrail.endpoint.key,
+        &page,
+        &estimates,
+    )
+    .await?;
     // After the writes of W2 have settled: autovacuum and checkpoints after thousands of
     // inserts take the cores from the server for a while.
     server.spawn(settle(contrail.db.clone())).await??;
@@ -357,7 +365,7 @@ async fn bench(server: &Handle, observation: &Observation, backend: Backend) -> 
             });
         }
     }
-    print_table(&backend, &rows, &comparisons, peak_rss_mib);
+    print_table(&backend, &rows, &comparisons, peak_rss_mib, server_rss_mib);
 
     observed.stop().await?;
     plain.stop().await?;
@@ -368,6 +376,31 @@ async fn bench(server: &Handle, observation: &Observation, backend: Backend) -> 
     // Only now that neither server holds it.
     drop(scratch);
     Ok(())
+}
+
+/// The most resident memory of the server alone, as an operator runs it (the `contrail`
+/// binary, on this database) through W1 and then W2 with 16 clients.
+async fn server_rss_under_load(
+    load: &mut Load,
+    database_url: &str,
+    key: &Arc<str>,
+    page: &[String],
+    estimates: &[String],
+) -> Result<f64> {
+    let process = Server::attach(database_url, key.clone()).await?;
+    let endpoint = Endpoint {
+        page_url: process.graphql_url(),
+        estimate_url: process.graphql_url(),
+        key: key.clone(),
+        statements: Arc::default(),
+        threads: &[],
+    };
+    let clients = [CLIENTS[CLIENTS.len() - 1]];
+    for (name, bodies) in [(W1, page), (W2, estimates)] {
+        let scenario = Scenario::new(name, &endpoint, &endpoint.page_url, bodies, &clients);
+        load.measure(&scenario, clients[0]).await?;
+    }
+    process.peak_rss_mib()
 }
 
 fn estimate_body(tail: &str, minutes: usize) -> String {
@@ -1665,7 +1698,13 @@ fn rss_mib() -> Result<f64> {
     Ok(kib / 1024.0)
 }
 
-fn print_table(backend: &Backend, rows: &[Row], comparisons: &[Comparison], peak_rss_mib: f64) {
+fn print_table(
+    backend: &Backend,
+    rows: &[Row],
+    comparisons: &[Comparison],
+    peak_rss_mib: f64,
+    server_rss_mib: f64,
+) {
     println!(
         "reads bench on {}: {EMISSIONS} emissions, {PROVISIONS} provisions, {} s per scenario after {} s of warm-up",
         backend.name(),
@@ -1732,7 +1771,9 @@ fn print_table(backend: &Backend, rows: &[Row], comparisons: &[Comparison], peak
     }
     println!("cpu ms/req: {}", backend.cpu_counted());
     println!(
-        "RSS under load: {peak_rss_mib:.0} MiB (the highest of the scenarios' ends; server, floor and clients)"
+        "RSS under load: the server alone {server_rss_mib:.0} MiB at most (the `contrail` binary \
+         on this database, W1 then W2 with 16 clients); this process {peak_rss_mib:.0} MiB (the \
+         highest of the scenarios' ends: server, floor and clients)"
     );
     println!();
 }

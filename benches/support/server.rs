@@ -41,21 +41,9 @@ impl Server {
             None => None,
         };
         let directory = ScratchDirectory::create(std::env::temp_dir().join(&name))?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_contrail"));
-        command
-            .current_dir(&directory.0)
-            .env_clear()
-            .env("CONTRAIL_LISTEN", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            // Every simulated customer shares one address and the demo key here: the rate
-            // limits, which keep one client from taking an instance, are not what is measured.
-            .env("CONTRAIL_RATE_LIMIT_PER_ADDRESS", UNLIMITED)
-            .env("CONTRAIL_RATE_LIMIT_PER_KEY", UNLIMITED)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        let port = free_port()?;
+        let mut command = serve(&directory, port);
+        command.stdout(Stdio::piped());
         if let Some(database) = &database {
             command.env("CONTRAIL_DATABASE_URL", &database.url);
         }
@@ -72,6 +60,30 @@ impl Server {
             .await
             .map_err(|_| "the server printed no API key in time")??
             .into();
+        server.wait_until_ready().await?;
+        Ok(server)
+    }
+
+    /// `contrail serve` on a database another server prepared, whose API key is `key`.
+    pub async fn attach(database_url: &str, key: Arc<str>) -> Result<Server> {
+        let name = format!(
+            "contrail_bench_attached_{}_{}",
+            std::process::id(),
+            Utc::now().timestamp_micros()
+        );
+        let directory = ScratchDirectory::create(std::env::temp_dir().join(&name))?;
+        let port = free_port()?;
+        let child = serve(&directory, port)
+            .env("CONTRAIL_DATABASE_URL", database_url)
+            .stdout(Stdio::null())
+            .spawn()?;
+        let server = Server {
+            child,
+            port,
+            key,
+            _directory: directory,
+            _database: None,
+        };
         server.wait_until_ready().await?;
         Ok(server)
     }
@@ -100,12 +112,22 @@ impl Server {
 
     /// The server's resident memory (VmRSS), in MiB.
     pub fn rss_mib(&self) -> Result<f64> {
+        self.memory_mib("VmRSS")
+    }
+
+    /// The most resident memory the server has had (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> Result<f64> {
+        self.memory_mib("VmHWM")
+    }
+
+    /// A figure of /proc/<pid>/status, in MiB.
+    fn memory_mib(&self, field: &str) -> Result<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let kib: f64 = status
             .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
             .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .ok_or("no VmRSS in /proc/<pid>/status")?;
+            .ok_or_else(|| format!("no {field} in /proc/<pid>/status"))?;
         Ok(kib / 1024.0)
     }
 }
@@ -140,6 +162,28 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// `contrail serve` in `directory`, listening on `port`, its rate limits lifted.
+fn serve(directory: &ScratchDirectory, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_contrail"));
+    command
+        .current_dir(&directory.0)
+        .env_clear()
+        .env("CONTRAIL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        // Every simulated customer shares one address and the demo key here: the rate
+        // limits, which keep one client from taking an instance, are not what is measured.
+        .env("CONTRAIL_RATE_LIMIT_PER_ADDRESS", UNLIMITED)
+        .env("CONTRAIL_RATE_LIMIT_PER_KEY", UNLIMITED)
+        .stderr(Stdio::inherit());
+    command
 }
 
 /// The demo organization's API key, which a fresh database's server prints once (after
