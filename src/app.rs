@@ -11,6 +11,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::config::{Config, Secret};
 use crate::events::Events;
+use crate::fleet::AircraftHints;
 use crate::jobs::{Liveness, Wake, Workers};
 use crate::mail::{LogTransport, MailJob, SmtpTransport, Transport};
 use crate::organizations::KeyCache;
@@ -45,6 +46,8 @@ pub struct App {
     pub events: Events,
     /// API keys recently found valid.
     pub keys: Arc<KeyCache>,
+    /// Aircraft recently looked up by tail number, which estimates need not look up again.
+    pub aircraft_hints: Arc<AircraftHints>,
     /// When each background job last came round, for readiness.
     pub liveness: Liveness,
 }
@@ -170,6 +173,7 @@ impl AppBuilder {
             reconciliation_wake: Wake::default(),
             stripe_double,
             keys: Arc::default(),
+            aircraft_hints: Arc::default(),
             liveness: Liveness::new(self.stalled_after),
         })
     }

@@ -2,6 +2,7 @@
 //! recorded emissions, each with the methodology and factors that produced its figures.
 
 pub mod entity;
+mod estimating;
 mod learning;
 pub mod methodology;
 mod record;
@@ -19,9 +20,10 @@ use crate::ids::{AircraftId, EmissionId, EstimateId, ListingId, OrganizationId};
 use crate::paging::Page;
 use crate::units::{DurationMinutes, FeeBps, Grams, Money, Percentage};
 use entity::{emission, estimate};
+pub use estimating::estimate;
 use methodology::{Factors, Figures, NonCo2Method, Passengers};
 pub use record::{
-    AircraftChoice, EmissionSource, FlightDetails, FlightRequest, Route, create_emission, estimate,
+    AircraftChoice, EmissionSource, FlightDetails, FlightRequest, Route, create_emission,
 };
 use route::Leg;
 

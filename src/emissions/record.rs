@@ -1,21 +1,17 @@
-//! Estimating a flight and recording one.
+//! A flight's figures, computed leg by leg, and recording a flight.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
-use super::entity::{emission, estimate};
+use super::entity::emission;
 use super::learning::Learner;
 use super::methodology::{NonCo2Method, Passengers};
 use super::route::{self, DurationSource, Leg, LegRequest, great_circle_km};
-use super::{Emission, Estimate, FlightFigures, find_estimate, methodology};
+use super::{Emission, FlightFigures, find_estimate, methodology};
 use crate::airports::Airport;
 use crate::catalog::AircraftModel;
-use crate::config::Config;
-use crate::credits::entity::listing;
 use crate::error::{Error, Existing, Input, Result};
 use crate::fleet::{Aircraft, TailNumber};
 use crate::fuel::{FuelType, SafBlend};
@@ -67,16 +63,21 @@ pub enum EmissionSource {
 
 /// Computes a flight's figures leg by leg, learning the durations not given. Returns the
 /// registered aircraft it flies, if any.
-async fn compute_flight(
+/// A registered aircraft is looked up by its tail number unless `known` says what it is.
+pub(super) async fn compute_flight(
     db: &impl ConnectionTrait,
     organization: OrganizationId,
     flight: &FlightRequest,
+    known: Option<Aircraft>,
 ) -> Result<(Option<Aircraft>, FlightFigures)> {
     let (aircraft, model) = match &flight.aircraft {
         AircraftChoice::Registered(tail) => {
-            let aircraft = crate::fleet::find_by_tail(db, organization, tail)
-                .await?
-                .ok_or_else(|| Error::not_found(format!("Aircraft {tail}")))?;
+            let aircraft = match known {
+                Some(aircraft) => aircraft,
+                None => crate::fleet::find_by_tail(db, organization, tail)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("Aircraft {tail}")))?,
+            };
             let model = crate::catalog::find(&aircraft.model_code)
                 .ok_or_else(|| Error::not_found("AircraftModel"))?;
             (Some(aircraft), model)
@@ -193,65 +194,6 @@ impl Trip<'_> {
     }
 }
 
-/// Estimates a flight without recording it, pricing offsets from the default listing.
-pub async fn estimate(
-    db: &impl ConnectionTrait,
-    config: &Config,
-    organization: OrganizationId,
-    flight: FlightRequest,
-) -> Result<Estimate> {
-    let (aircraft, figures) = compute_flight(db, organization, &flight).await?;
-    let now = Utc::now();
-    let mut row = estimate::ActiveModel {
-        created_at: Set(now),
-        fee_bps: Set(config.fee.get() as i32),
-        expires_at: Set(now + config.estimate_validity),
-        aircraft_id: Set(aircraft.map(|aircraft| aircraft.id)),
-        ..Default::default()
-    };
-    super::set_flight_columns!(row, organization, figures);
-    // The price is copied from the default listing by the insert itself: one statement, and
-    // never a price older than the estimate, whichever instance changed it.
-    let mut columns = Vec::new();
-    let mut pricing = Query::select();
-    for column in estimate::Column::iter() {
-        if let ActiveValue::Set(value) = row.get(column) {
-            columns.push(column);
-            pricing.expr(Expr::val(value));
-        }
-    }
-    columns.extend([
-        estimate::Column::ListingId,
-        estimate::Column::UnitPriceMinor,
-        estimate::Column::Currency,
-    ]);
-    pricing
-        .columns([
-            listing::Column::Id,
-            listing::Column::UnitPriceMinor,
-            listing::Column::Currency,
-        ])
-        .from(listing::Entity)
-        .and_where(listing::Column::IsDefault.eq(true))
-        .order_by(listing::Column::Id, Order::Asc)
-        .limit(1);
-    let insert = Query::insert()
-        .into_table(estimate::Entity)
-        .columns(columns)
-        .select_from(pricing)
-        .map_err(|error| DbErr::Custom(error.to_string()))?
-        .returning_all()
-        .to_owned();
-    let inserted = estimate::Entity::find()
-        .from_raw_sql(db.get_database_backend().build(&insert))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            Error::insufficient_supply("no credit listing is available to price offsets")
-        })?;
-    Ok(inserted.try_into()?)
-}
-
 impl FlightDetails {
     /// The request a reference was first used with, to tell a retry from another request.
     fn fingerprint(&self, source: &EmissionSource) -> Fingerprint {
@@ -319,7 +261,7 @@ pub async fn create_emission(
             (aircraft_id, estimate.flight, Some(id))
         }
         EmissionSource::Flight(request) => {
-            let (aircraft, flight) = compute_flight(db, organization, &request).await?;
+            let (aircraft, flight) = compute_flight(db, organization, &request, None).await?;
             let aircraft = aircraft.ok_or_else(|| {
                 Error::invalid(
                     Input::Estimate,

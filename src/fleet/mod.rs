@@ -1,6 +1,7 @@
 //! An organization's fleet: aircraft identified by tail number, each of a catalog type.
 
 pub mod entity;
+mod hints;
 mod tail_number;
 
 use chrono::Utc;
@@ -12,6 +13,7 @@ use sea_orm::{
 use crate::error::{Error, Input, Result};
 use crate::fuel::FuelType;
 use crate::ids::{AircraftId, OrganizationId};
+pub use hints::{AircraftHints, still_as_remembered};
 pub use tail_number::TailNumber;
 
 pub type Aircraft = entity::Model;

@@ -17,6 +17,7 @@ on_both_databases!(
     reproduces_the_worked_example_with_saf,
     prices_offsets_from_the_listing,
     rejects_out_of_range_input,
+    remembers_aircraft_but_never_trusts_them,
 );
 
 fn dec(value: &Value) -> Decimal {
@@ -172,4 +173,56 @@ async fn adds_the_platform_fee() {
     .await;
     // 2.569416 t × 150.00 × 1.025 = 395.04771 → 395.05
     assert_eq!(estimate["offsetOptions"][1]["price"]["amount"], "395.05");
+}
+
+/// An estimate does not look up again an aircraft it has just seen, but never trusts what it
+/// remembers: a change made through another instance (here, straight in the database) shows in
+/// the very next estimate.
+async fn remembers_aircraft_but_never_trusts_them(app: TestApp) {
+    use contrail::fleet::entity::{Column, Entity};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    const BURN: &str = "mutation($input: EstimateEmissionInput!) { estimateEmission(input: $input) { estimate { methodology { fuelBurnKgPerHour } fuelType } } }";
+    let input = json!({ "input": { "tailNumber": "N500HN", "durationMinutes": 60 } });
+    let burn = |body: Value| {
+        let estimate = &body["estimateEmission"]["estimate"];
+        (
+            estimate["methodology"]["fuelBurnKgPerHour"].clone(),
+            estimate["fuelType"].clone(),
+        )
+    };
+    let change = |column: Column, value: sea_orm::Value| {
+        Entity::update_many()
+            .col_expr(column, Expr::value(value))
+            .filter(Column::TailNumber.eq("N500HN"))
+            .exec(&app.db)
+    };
+    app.register("N500HN").await;
+    app.take_statement_count();
+    let light = burn(app.ok(BURN, input.clone()).await);
+    assert_eq!(
+        app.take_statement_count(),
+        2,
+        "the aircraft, then the estimate"
+    );
+    assert_eq!(burn(app.ok(BURN, input.clone()).await), light);
+    assert_eq!(app.take_statement_count(), 1, "the estimate alone");
+
+    change(Column::ModelCode, "GLF6".into()).await.unwrap();
+    let heavy = burn(app.ok(BURN, input.clone()).await);
+    assert_ne!(heavy.0, light.0, "the new type's burn");
+    assert_eq!(heavy.1, light.1);
+    assert_eq!(burn(app.ok(BURN, input.clone()).await), heavy);
+    change(Column::FuelType, "JET_B".into()).await.unwrap();
+    let fuel = burn(app.ok(BURN, input.clone()).await);
+    assert_eq!(fuel.1, "JET_B", "the new fuel");
+
+    let estimates = app.count_rows("emission_estimates").await;
+    change(Column::ArchivedAt, chrono::Utc::now().into())
+        .await
+        .unwrap();
+    let body = app.graphql(BURN, input.clone()).await;
+    assert_eq!(error_code(&body).0, "NOT_FOUND", "{body}");
+    assert_eq!(app.count_rows("emission_estimates").await, estimates);
 }

@@ -389,7 +389,10 @@ impl EmissionsMutation {
     ) -> ApiResult<EstimateEmissionPayload> {
         let organization = ctx.organization()?;
         let flight = input.parse()?;
-        let estimate = emissions::estimate(ctx.db(), ctx.config(), organization, flight).await?;
+        let app = ctx.app();
+        let hints = &app.aircraft_hints;
+        let estimate =
+            emissions::estimate(&app.db, &app.config, hints, organization, flight).await?;
         Ok(EstimateEmissionPayload {
             estimate: EmissionEstimateNode(estimate),
         })

@@ -96,8 +96,10 @@ pub async fn estimate(State(state): State<HttpState>, request: Request) -> Respo
                 AircraftChoice::Registered(tail) => tail.as_str().to_owned(),
                 AircraftChoice::Type(model) => model.code.clone(),
             };
-            let config = &state.app.config;
-            let estimate = emissions::estimate(&state.app.db, config, organization, flight).await?;
+            let app = &state.app;
+            let hints = &app.aircraft_hints;
+            let estimate =
+                emissions::estimate(&app.db, &app.config, hints, organization, flight).await?;
             let aircraft_id = estimate
                 .aircraft_id
                 .ok_or_else(|| ApiError::not_found("Aircraft"))?;
