@@ -7,10 +7,25 @@
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
 
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 pub const JSON: &str = "application/json";
+
+/// A GraphQL response as written: serialized straight from the executor's result (a copy of
+/// it as a `serde_json::Value` first would allocate every field of the answer again).
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
 
 /// How a response is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +74,12 @@ impl Media {
     /// A GraphQL result, its status chosen by the media type.
     pub fn result(self, mut response: async_graphql::Response) -> Response {
         let headers = std::mem::take(&mut response.http_headers);
-        let (status, body) = self.body(response);
-        let mut http = (status, Json(body)).into_response();
+        let status = if self.omits_data(&response) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        let mut http = (status, Json(self.body(&response))).into_response();
         http.headers_mut().extend(headers);
         http.headers_mut()
             .insert(header::CONTENT_TYPE, self.content_type());
@@ -69,9 +88,9 @@ impl Media {
 
     /// The results of a batch, in its order: the batch itself ran, so it is a 200.
     pub fn batch(self, responses: Vec<async_graphql::Response>) -> Response {
-        let bodies: Vec<Value> = responses
-            .into_iter()
-            .map(|response| self.body(response).1)
+        let bodies: Vec<Body<'_>> = responses
+            .iter()
+            .map(|response| self.body(response))
             .collect();
         let mut http = Json(bodies).into_response();
         http.headers_mut()
@@ -79,26 +98,20 @@ impl Media {
         http
     }
 
-    fn body(self, response: async_graphql::Response) -> (StatusCode, Value) {
-        let request_error = response.data == async_graphql::Value::Null
+    /// Under the new media type, a request that could not run has no `data` at all.
+    fn omits_data(self, response: &async_graphql::Response) -> bool {
+        self == Media::GraphQLResponse
+            && response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
-            && response.errors.iter().all(|error| error.path.is_empty());
-        let mut body = json!({});
-        if !(request_error && self == Media::GraphQLResponse) {
-            body["data"] = serde_json::to_value(&response.data).unwrap_or(Value::Null);
+            && response.errors.iter().all(|error| error.path.is_empty())
+    }
+
+    fn body(self, response: &async_graphql::Response) -> Body<'_> {
+        Body {
+            data: (!self.omits_data(response)).then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
         }
-        if !response.errors.is_empty() {
-            body["errors"] = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
-        }
-        if !response.extensions.is_empty() {
-            body["extensions"] = serde_json::to_value(&response.extensions).unwrap_or(Value::Null);
-        }
-        let status = if request_error && self == Media::GraphQLResponse {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
-        (status, body)
     }
 
     /// A request refused before it ran: `status` with a coded error and no `data`.
