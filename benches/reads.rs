@@ -11,12 +11,12 @@
 //! figures and prices too.
 //!
 //! Each scenario runs for 1 s of warm-up, then 5 s measured, with 1 client and with 16 (W3
-//! with 1), and prints requests per second, p50 and p99 latency, SQL statements per request and
-//! server CPU time per request; then the process's resident memory under load. Contrail runs in
-//! this process on a runtime of its own (2 worker threads named `bench-server`) and the load on
-//! another (`bench-client`, 2 threads), so that server CPU is the time of the server's threads
-//! alone (SQLite's connection threads included; PostgreSQL's processes are not), read from
-//! /proc/self/task.
+//! with 1), and prints requests per second, p50 and p99 latency, SQL statements per request,
+//! and server CPU time and thread context switches per request; then the process's resident
+//! memory under load. Contrail runs in this process on a runtime of its own (2 worker threads
+//! named `bench-server`) and the load on another (`bench-client`, 2 threads), so that server
+//! CPU and switches are those of the server's threads alone (SQLite's connection threads
+//! included; PostgreSQL's processes are not), read from /proc/self/task.
 //!
 //! Then what telemetry costs: two more Contrail instances on the same database, started alike,
 //! each on a runtime of its own; the threads of one (`bench-observed`), and only they, carry
@@ -433,7 +433,7 @@ impl Backend {
         }
     }
 
-    /// Whose CPU time the table's server CPU is.
+    /// Whose CPU time and context switches the table's server figures are.
     fn cpu_counted(&self) -> &'static str {
         match self {
             Backend::Sqlite => "the server's threads, SQLite's in-process work included",
@@ -1466,6 +1466,7 @@ struct Row {
     p99: Duration,
     statements_per_request: f64,
     cpu_ms_per_request: f64,
+    switches_per_request: f64,
 }
 
 /// One workload's telemetry comparison: each round's figures without telemetry and with it.
@@ -1549,10 +1550,10 @@ impl Load {
             ));
         }
         tokio::time::sleep_until(window.start.into()).await;
-        let cpu_before = server_cpu_ticks(endpoint.threads)?;
+        let before = server_threads(endpoint.threads)?;
         let statements_before = endpoint.statements();
         tokio::time::sleep_until(window.end.into()).await;
-        let cpu_after = server_cpu_ticks(endpoint.threads)?;
+        let after = server_threads(endpoint.threads)?;
         let statements_after = endpoint.statements();
         self.peak_rss_mib = self.peak_rss_mib.max(rss_mib()?);
 
@@ -1583,9 +1584,10 @@ impl Load {
             p50: percentile(&latencies, 0.50),
             p99: percentile(&latencies, 0.99),
             statements_per_request: (statements_after - statements_before) as f64 / requests,
-            cpu_ms_per_request: (cpu_after - cpu_before) as f64 * 1_000.0
+            cpu_ms_per_request: (after.cpu_ticks - before.cpu_ticks) as f64 * 1_000.0
                 / CLOCK_TICKS_PER_SEC
                 / requests,
+            switches_per_request: (after.switches - before.switches) as f64 / requests,
         })
     }
 }
@@ -1659,13 +1661,27 @@ fn percentile(times: &[Duration], quantile: f64) -> Duration {
     times[rank.clamp(1, times.len()) - 1]
 }
 
-/// CPU time (user and system) so far of the threads whose names start with one of `threads`,
-/// in clock ticks.
-fn server_cpu_ticks(threads: &[&str]) -> Result<u64> {
-    let mut ticks = 0;
+/// What the threads whose names start with one of `threads` have cost so far.
+struct ThreadCost {
+    /// CPU time, user and system, in clock ticks.
+    cpu_ticks: u64,
+    /// Context switches, voluntary and not: each a thread put to sleep or preempted, and
+    /// (in a VM above all) among the dearest things a request does.
+    switches: u64,
+}
+
+fn server_threads(threads: &[&str]) -> Result<ThreadCost> {
+    let mut cost = ThreadCost {
+        cpu_ticks: 0,
+        switches: 0,
+    };
     for task in std::fs::read_dir("/proc/self/task")? {
+        let task = task?.path();
         // A thread may end between the listing and the reading.
-        let Ok(stat) = std::fs::read_to_string(task?.path().join("stat")) else {
+        let (Ok(stat), Ok(status)) = (
+            std::fs::read_to_string(task.join("stat")),
+            std::fs::read_to_string(task.join("status")),
+        ) else {
             continue;
         };
         let (head, rest) = stat
@@ -1678,13 +1694,20 @@ fn server_cpu_ticks(threads: &[&str]) -> Result<u64> {
         // utime and stime are fields 14 and 15 of proc(5): the 12th and 13th after the command.
         let fields: Vec<&str> = rest.split_whitespace().collect();
         for index in [11, 12] {
-            ticks += fields
+            cost.cpu_ticks += fields
                 .get(index)
                 .ok_or("a short /proc/self/task/*/stat")?
                 .parse::<u64>()?;
         }
+        for line in status.lines() {
+            if let Some((name, value)) = line.split_once(':')
+                && name.ends_with("ctxt_switches")
+            {
+                cost.switches += value.trim().parse::<u64>()?;
+            }
+        }
     }
-    Ok(ticks)
+    Ok(cost)
 }
 
 /// This process's resident memory (VmRSS), in MiB: the server, the floor and the clients.
@@ -1712,12 +1735,12 @@ fn print_table(
         WARM_UP.as_secs()
     );
     println!(
-        "scenario                         clients    req/s   p50 ms   p99 ms  stmts/req  cpu ms/req"
+        "scenario                         clients    req/s   p50 ms   p99 ms  stmts/req  cpu ms/req  switches/req"
     );
     let millis = |time: Duration| time.as_secs_f64() * 1_000.0;
     for row in rows {
         println!(
-            "{:<32} {:>7} {:>8.1} {:>8.2} {:>8.2} {:>10.2} {:>11.2}",
+            "{:<32} {:>7} {:>8.1} {:>8.2} {:>8.2} {:>10.2} {:>11.2} {:>13.1}",
             row.scenario,
             row.clients,
             row.requests_per_sec,
@@ -1725,6 +1748,7 @@ fn print_table(
             millis(row.p99),
             row.statements_per_request,
             row.cpu_ms_per_request,
+            row.switches_per_request,
         );
     }
     for (workload, contrail, floor) in [("W1", W1, FLOOR_W1), ("W2", W2, FLOOR_W2)] {
@@ -1769,7 +1793,7 @@ fn print_table(
             cpu_error,
         );
     }
-    println!("cpu ms/req: {}", backend.cpu_counted());
+    println!("cpu ms/req, switches/req: {}", backend.cpu_counted());
     println!(
         "RSS under load: the server alone {server_rss_mib:.0} MiB at most (the `contrail` binary \
          on this database, W1 then W2 with 16 clients); this process {peak_rss_mib:.0} MiB (the \
