@@ -9,8 +9,10 @@ use tracing::Instrument;
 
 use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr};
-use sea_orm::sqlx;
+use sea_orm::sqlx::pool::PoolConnectionMetadata;
+use sea_orm::sqlx::postgres::PgConnection;
 use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{self, Connection as _};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
@@ -33,6 +35,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// 100 emissions cost 128 thread switches instead of 40. A page (at most 101 rows) and its
 /// relations fit in this one.
 const SQLITE_ROW_BUFFER: usize = 1024;
+/// How long after its last use a PostgreSQL connection is taken to be still open (as HikariCP's
+/// `aliveBypassWindowMs`, 500 ms by default).
+const RECENTLY_USED: Duration = Duration::from_millis(500);
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let size = if url.starts_with("sqlite:") {
@@ -102,11 +107,29 @@ async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnect
                 .test_before_acquire(false)
                 .after_connect(|connection, _| Box::pin(keep_plans(connection)))
         })
-        .map_sqlx_postgres_pool_opts(|opts| opts.acquire_time_level(log::LevelFilter::Trace))
+        .map_sqlx_postgres_pool_opts(|opts| {
+            opts.acquire_time_level(log::LevelFilter::Trace)
+                .test_before_acquire(false)
+                .before_acquire(|connection, held| Box::pin(alive(connection, held)))
+        })
         .max_connections(max_connections);
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(observe_statement);
     Ok(db)
+}
+
+/// Whether an idle PostgreSQL connection may be handed out: one used within the last
+/// [`RECENTLY_USED`] is; an older one must answer a ping first (the server may have closed it
+/// meanwhile), else the pool replaces it. sqlx pings before every use by default: a round trip
+/// to the server for each statement a request runs.
+async fn alive(
+    connection: &mut PgConnection,
+    held: PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if held.idle_for >= RECENTLY_USED {
+        connection.ping().await?;
+    }
+    Ok(true)
 }
 
 /// Makes a SQLite connection keep each statement's plan whatever values are bound to it (the

@@ -598,3 +598,34 @@ async fn connections_queued_at_shutdown_are_answered() {
         );
     }
 }
+
+/// PostgreSQL closes the instance's idle connections (a restart, a failover, a pooler's idle
+/// timeout): the next request is still answered, on new connections, because a connection left
+/// idle is pinged before it is handed out (only one used moments ago is not).
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL skipped: TEST_DATABASE_URL is not set"
+)]
+async fn connections_the_server_closed_are_replaced() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    app.register("N601CL").await;
+    let page = "{ emissions(first: 5) { totalCount } fleet(first: 5) { nodes { tailNumber } } }";
+    app.ok(page, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let closed = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(pg_terminate_backend(pid)) AS closed FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "closed")
+        .unwrap();
+    assert!(closed > 0, "the instance's connections were closed");
+    let answered = app.ok(page, json!({})).await;
+    assert_eq!(answered["fleet"]["nodes"][0]["tailNumber"], "N601CL");
+}
