@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::parse;
-use crate::api::loaders::{CertificateOf, TimelineOf};
+use crate::api::loaders::{CertificateOf, TimelineOf, load_now};
 use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
 use crate::api::types::enums::{PaymentStatus, RetirementStatus};
 use crate::api::types::payment::PaymentNode;
@@ -42,21 +42,17 @@ async fn preload(ctx: &Context<'_>, payments: &[Payment]) -> ApiResult<()> {
         .iter()
         .any(|field| selects(field))
     {
-        ctx.loader().load_many(provisions.iter().copied()).await?;
+        load_now(ctx.loader(), provisions.iter().copied()).await?;
     }
     if selects("certificate") {
-        ctx.loader()
-            .load_many(provisions.iter().copied().map(CertificateOf))
-            .await?;
+        load_now(ctx.loader(), provisions.iter().copied().map(CertificateOf)).await?;
     }
     if selects("quote") {
         let quotes: HashSet<QuoteId> = payments.iter().filter_map(|p| p.quote_id).collect();
-        ctx.loader().load_many(quotes).await?;
+        load_now(ctx.loader(), quotes).await?;
     }
     if selects("events") {
-        ctx.loader()
-            .load_many(payments.iter().map(|p| TimelineOf(p.id)))
-            .await?;
+        load_now(ctx.loader(), payments.iter().map(|p| TimelineOf(p.id))).await?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
@@ -13,7 +13,7 @@ use crate::accounting::offsets::Coverage;
 use crate::api::context::ContextExt;
 use crate::api::errors::ApiResult;
 use crate::api::id::GlobalId;
-use crate::api::loaders::CoverageOf;
+use crate::api::loaders::{CoverageOf, load_now};
 use crate::emissions::Emission;
 use crate::fleet::Aircraft;
 use crate::ids::AircraftId;
@@ -178,18 +178,15 @@ pub async fn preload(ctx: &Context<'_>, emissions: &[Emission]) -> ApiResult<Pre
         if !selects("aircraft") {
             return Ok(HashMap::new());
         }
-        let ids: HashSet<AircraftId> = emissions
-            .iter()
-            .map(|emission| emission.aircraft_id)
-            .collect();
-        ctx.loader().load_many(ids).await
+        let ids = emissions.iter().map(|emission| emission.aircraft_id);
+        load_now(ctx.loader(), ids).await
     };
     let coverage = async {
         if !COVERAGE_FIELDS.iter().any(|field| selects(field)) {
             return Ok(HashMap::new());
         }
         let ids = emissions.iter().map(|emission| CoverageOf(emission.id));
-        ctx.loader().load_many(ids).await
+        load_now(ctx.loader(), ids).await
     };
     let (aircraft, coverage) = tokio::try_join!(aircraft, coverage)?;
     Ok(Preloaded { aircraft, coverage })

@@ -13,7 +13,7 @@ use super::payment::PaymentNode;
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::GlobalId;
-use crate::api::loaders::{AllocationsOf, CertificateOf, EmissionsOf, PaymentOf};
+use crate::api::loaders::{AllocationsOf, CertificateOf, EmissionsOf, PaymentOf, load_now};
 use crate::ids::ProvisionId;
 use crate::provisions::{Allocation, Provision};
 
@@ -201,14 +201,10 @@ pub async fn preload(ctx: &Context<'_>, provisions: &[Provision]) -> ApiResult<(
     ];
     let ids: HashSet<ProvisionId> = provisions.iter().map(|provision| provision.id).collect();
     if nodes.iter().any(|node| node.field("emissions").exists()) {
-        ctx.loader()
-            .load_many(ids.iter().copied().map(EmissionsOf))
-            .await?;
+        load_now(ctx.loader(), ids.iter().copied().map(EmissionsOf)).await?;
     }
     if nodes.iter().any(|node| node.field("certificate").exists()) {
-        ctx.loader()
-            .load_many(ids.iter().copied().map(CertificateOf))
-            .await?;
+        load_now(ctx.loader(), ids.iter().copied().map(CertificateOf)).await?;
     }
     Ok(())
 }
