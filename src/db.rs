@@ -19,6 +19,8 @@ use sea_orm::{
     TransactionTrait,
 };
 
+mod sqlite_memory;
+
 /// SQLite has one writer at a time: a few connections serve concurrent WAL readers, more only
 /// queue on the write lock.
 const SQLITE_POOL_SIZE: u32 = 8;
@@ -88,6 +90,11 @@ pub fn observe_statement(info: &sea_orm::metric::Info<'_>) {
 }
 
 async fn connect_with(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    if url.starts_with("sqlite:")
+        && let Err(refused) = sqlite_memory::configure()
+    {
+        tracing::warn!("{refused}");
+    }
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
