@@ -17,7 +17,7 @@ use super::types::payment::PaymentNode;
 use crate::app::App;
 use crate::events::{Topic, Watch};
 use crate::ids::{OrganizationId, PaymentId};
-use crate::payments::{self, Payment, PaymentStatus, RetirementStatus};
+use crate::payments::{self, Payment, PaymentEvent, PaymentStatus, RetirementStatus};
 
 /// Payments a dashboard remembers where it is in their timelines.
 const REMEMBERED: usize = 10_000;
@@ -66,11 +66,18 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<impl Stream<Item = Items> + use<>> {
         let organization = ctx.organization()?;
         let app = ctx.app().clone();
+        // Following first, then reading: a payment created in between is followed from its
+        // first step.
+        let watch = app.events.watch(Topic::Organization(organization));
+        let known = payments::latest_step(&app.db)
+            .await
+            .map_err(ApiError::from)?;
         let follower = OrganizationFollower {
-            watch: app.events.watch(Topic::Organization(organization)),
+            watch,
             app,
             organization,
             positions: HashMap::new(),
+            known,
         };
         Ok(follower.into_stream().map(|item| item.map_err(Into::into)))
     }
@@ -93,8 +100,14 @@ impl Position {
     /// The states of `current`'s timeline after this position that change what was sent.
     async fn advance(&mut self, app: &App, current: &Payment) -> ApiResult<Vec<Payment>> {
         let steps = payments::steps_after(&app.db, current.id, self.step).await?;
+        Ok(self.follow(current, &steps))
+    }
+
+    /// The states of `steps` (of `current`'s timeline, after this position) that change what
+    /// was sent.
+    fn follow(&mut self, current: &Payment, steps: &[PaymentEvent]) -> Vec<Payment> {
         let mut changed = Vec::new();
-        for step in &steps {
+        for step in steps {
             self.step = Some(step.id);
             let state = payments::as_of(current, step);
             if Some(followed(&state)) != self.sent {
@@ -102,20 +115,45 @@ impl Position {
                 changed.push(state);
             }
         }
-        Ok(changed)
+        changed
     }
 
     /// Starts at the step of `current`'s timeline that `current` shows, as sent. Not simply the
     /// last step: one may have been added since `current` was read, and would never be sent.
     async fn at_latest(app: &App, current: &Payment) -> ApiResult<Position> {
         let steps = payments::steps_after(&app.db, current.id, None).await?;
-        Ok(Position {
+        Ok(Position::shown(current, &steps))
+    }
+
+    fn shown(current: &Payment, steps: &[PaymentEvent]) -> Position {
+        Position {
             step: steps
                 .iter()
                 .rfind(|step| step.at <= current.updated_at)
                 .map(|step| step.id),
             sent: Some(followed(current)),
-        })
+        }
+    }
+
+    /// Where a follower starts on a payment it first hears of, and the states to send: every
+    /// state of a payment created after the follower's step `known` (it may have gone through
+    /// several before the follower read it), only its state now for an older one.
+    async fn first_heard(
+        app: &App,
+        current: &Payment,
+        known: Option<i64>,
+    ) -> ApiResult<(Position, Vec<Payment>)> {
+        let steps = payments::steps_after(&app.db, current.id, None).await?;
+        let created_since = steps
+            .first()
+            .is_some_and(|first| known.is_none_or(|known| first.id > known));
+        if created_since {
+            let mut position = Position::default();
+            let changed = position.follow(current, &steps);
+            Ok((position, changed))
+        } else {
+            Ok((Position::shown(current, &steps), vec![current.clone()]))
+        }
     }
 }
 
@@ -187,6 +225,9 @@ struct OrganizationFollower {
     watch: Watch,
     organization: OrganizationId,
     positions: HashMap<PaymentId, Position>,
+    /// The latest step of any timeline when the follower last forgot positions (or started):
+    /// a payment first heard of whose timeline starts after it is followed from its start.
+    known: Option<i64>,
 }
 
 impl OrganizationFollower {
@@ -218,6 +259,8 @@ impl OrganizationFollower {
             };
             if self.positions.len() + candidates.len() > REMEMBERED {
                 self.positions.clear();
+                // Payments heard of before are not followed from their start again.
+                self.known = payments::latest_step(&self.app.db).await?;
             }
             let mut changed = Vec::new();
             for current in candidates
@@ -226,11 +269,11 @@ impl OrganizationFollower {
             {
                 match self.positions.get_mut(&current.id) {
                     Some(position) => changed.extend(position.advance(&self.app, current).await?),
-                    // First heard of: its state now.
                     None => {
-                        let position = Position::at_latest(&self.app, current).await?;
+                        let (position, states) =
+                            Position::first_heard(&self.app, current, self.known).await?;
                         self.positions.insert(current.id, position);
-                        changed.push(current.clone());
+                        changed.extend(states);
                     }
                 }
             }

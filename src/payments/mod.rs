@@ -227,6 +227,18 @@ pub async fn steps_after(
         .await?)
 }
 
+/// The latest step of any payment's timeline, if any: the steps after it are changes yet to
+/// come.
+pub async fn latest_step(db: &impl ConnectionTrait) -> Result<Option<i64>> {
+    Ok(payment_event::Entity::find()
+        .select_only()
+        .column_as(payment_event::Column::Id.max(), "latest")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
 /// The payment as it was at one step of its timeline.
 pub fn as_of(current: &Payment, step: &PaymentEvent) -> Payment {
     Payment {
