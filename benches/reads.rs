@@ -257,7 +257,6 @@ async fn bench(server: &Handle, observation: &Observation, backend: Backend) -> 
     let contrail = server.spawn(Contrail::start(scratch.url.clone())).await??;
     let http = reqwest::Client::new();
     let tails = seed(&http, server, &contrail).await?;
-    server.spawn(analyze(contrail.db.clone())).await??;
     let floor = server
         .spawn(Floor::start(
             scratch.url.clone(),
@@ -306,6 +305,10 @@ async fn bench(server: &Handle, observation: &Observation, backend: Backend) -> 
     let mut rows = Vec::new();
     for scenario in &scenarios {
         for &clients in scenario.clients {
+            // Each on a settled database: what the seeding and the write scenarios left (a
+            // long write-ahead log, dirty pages, stale statistics) slowed whichever scenario
+            // came next: on SQLite W1 by a tenth after the seeding, the one-INSERT floor by half.
+            server.spawn(settle(contrail.db.clone())).await??;
             rows.push(load.measure(scenario, clients).await?);
         }
     }
@@ -769,18 +772,11 @@ async fn ensure_supply(db: DatabaseConnection, needed: Grams) -> Result<()> {
     Ok(())
 }
 
-/// Gives PostgreSQL's planner its statistics, as autovacuum would have on a live database:
-/// without them, a fresh database's plans would depend on whether autovacuum has run yet.
-/// (SQLite keeps statistics only when told to, which Contrail does not.)
-async fn analyze(db: DatabaseConnection) -> Result<()> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await?;
-    }
-    Ok(())
-}
-
-/// Lets the database finish with what the write scenarios left: dead rows vacuumed, statistics
-/// fresh, dirty pages written (PostgreSQL), the write-ahead log folded back (SQLite).
+/// Lets the database finish with what the seeding and the write scenarios left: dead rows
+/// vacuumed, statistics fresh (as autovacuum would have them on a live database; without them
+/// a fresh database's plans would depend on whether it has run yet), dirty pages written
+/// (PostgreSQL), the write-ahead log folded back (SQLite, which keeps statistics only when
+/// told to, and Contrail does not tell it).
 async fn settle(db: DatabaseConnection) -> Result<()> {
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared("VACUUM ANALYZE").await?;
