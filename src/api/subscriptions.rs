@@ -125,6 +125,7 @@ impl Position {
         Ok(Position::shown(current, &steps))
     }
 
+    /// The position of `current` in its timeline `steps`, its state as sent.
     fn shown(current: &Payment, steps: &[PaymentEvent]) -> Position {
         Position {
             step: steps

@@ -4,11 +4,11 @@
 //! not validate, or its variables did not fit) is a 400 with no `data`; under the legacy
 //! `application/json` every GraphQL result is a 200, as older clients expect.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::json;
 
