@@ -76,6 +76,19 @@ impl Loader<AircraftId> for DbLoader {
     }
 }
 
+impl Loader<EmissionId> for DbLoader {
+    type Value = Emission;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[EmissionId]) -> LoadResult<EmissionId, Emission> {
+        let emissions = crate::emissions::find_many(&self.db, keys).await?;
+        Ok(emissions
+            .into_iter()
+            .map(|emission| (emission.id, emission))
+            .collect())
+    }
+}
+
 impl Loader<ProjectId> for DbLoader {
     type Value = CreditProject;
     type Error = ApiError;

@@ -7,6 +7,7 @@ mod learning;
 pub mod methodology;
 mod record;
 pub mod route;
+mod summary;
 pub mod uncertainty;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,7 @@ pub use record::{
     AircraftChoice, EmissionSource, FlightDetails, FlightRequest, Route, create_emission,
 };
 use route::Leg;
+pub use summary::{EmissionSummary, summaries};
 
 /// A flight and its computed figures: what an estimate and an emission have in common.
 #[derive(Debug, Clone)]

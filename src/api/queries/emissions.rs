@@ -7,7 +7,7 @@ use crate::api::errors::{ApiError, ApiResult};
 use crate::api::id::parse;
 use crate::api::inputs;
 use crate::api::pagination::{PageArgs, Paginated, TotalCount, connection, page};
-use crate::api::types::emission::{EmissionNode, preload};
+use crate::api::types::emission::{EmissionNode, preload, read_page};
 use crate::api::types::enums::OffsetStatus;
 use crate::emissions::{self, EmissionFilter};
 
@@ -93,18 +93,18 @@ impl EmissionsQuery {
             select = offsets::with_status(select, status);
         }
         let total = TotalCount::of(&select);
-        let rows = page
-            .apply(select, emissions::entity::emission::Column::Id)
-            .all(ctx.db())
-            .await?;
-        let emissions = emissions::rows_to_emissions(rows)?;
-        let preloaded = preload(ctx, &emissions).await?;
+        let listed = read_page(
+            ctx,
+            page.apply(select, emissions::entity::emission::Column::Id),
+        )
+        .await?;
+        let preloaded = preload(ctx, &listed).await?;
         Ok(connection(
-            emissions,
+            listed,
             page,
             total,
-            |emission| emission.id.0,
-            |emission| preloaded.node(emission),
+            |(emission, _)| emission.id.0,
+            |listed| preloaded.node(listed),
         ))
     }
 

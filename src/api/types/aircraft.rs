@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::aircraft_model::AircraftModelNode;
-use super::emission::{EmissionNode, preload};
+use super::emission::{EmissionNode, Listed, listed_whole, preload};
 use super::enums::FuelType;
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
@@ -83,14 +83,15 @@ impl AircraftNode {
             page,
         };
         let rows = ctx.loader().load_one(key).await?.unwrap_or_default();
-        let preloaded = preload(ctx, &rows).await?;
+        let listed: Vec<Listed> = rows.into_iter().map(listed_whole).collect();
+        let preloaded = preload(ctx, &listed).await?;
         let total = TotalCount::of(&crate::emissions::select_for_aircraft(self.0.id));
         Ok(connection(
-            rows,
+            listed,
             page,
             total,
-            |emission| emission.id.0,
-            |emission| preloaded.node(emission),
+            |(emission, _)| emission.id.0,
+            |listed| preloaded.node(listed),
         ))
     }
 }

@@ -47,7 +47,7 @@ impl EmissionEstimateNode {
 
     #[graphql(flatten)]
     async fn flight(&self) -> FlightFields<'_> {
-        FlightFields(&self.0.flight)
+        FlightFields::Read(&self.0.flight)
     }
 
     /// Net CO2 in tonnes (6 decimals).
@@ -57,7 +57,7 @@ impl EmissionEstimateNode {
 
     /// The methodology version and factors its figures were computed with.
     async fn methodology(&self) -> Methodology {
-        FlightFields(&self.0.flight).methodology()
+        Methodology(self.0.flight.figures.factors.clone())
     }
 
     /// The listing whose price the offsets are quoted at.

@@ -5,6 +5,7 @@ use async_graphql::{Context, Object};
 use rust_decimal::Decimal;
 
 use super::aircraft::AircraftNode;
+use super::emission::EmissionNode;
 use super::enums::{DurationSource, FuelType, NonCo2Method, SafPathway};
 use crate::api::context::ContextExt;
 use crate::api::errors::{ApiError, ApiResult};
@@ -59,105 +60,142 @@ pub async fn aircraft(ctx: &Context<'_>, id: AircraftId) -> ApiResult<AircraftNo
 
 /// The flight fields of `EmissionEstimate` and `Emission`, flattened into each.
 #[derive(Clone, Copy)]
-pub struct FlightFields<'a>(pub &'a FlightFigures);
+pub enum FlightFields<'a> {
+    /// A flight read whole.
+    Read(&'a FlightFigures),
+    /// An emission's flight, read when a field first needs more than its CO2 (a list of
+    /// emissions reads only their summaries when it can).
+    Emission(&'a EmissionNode),
+}
 
-impl FlightFields<'_> {
-    pub fn methodology(&self) -> Methodology {
-        Methodology(self.0.figures.factors.clone())
+impl<'a> FlightFields<'a> {
+    async fn flight(&self, ctx: &Context<'_>) -> ApiResult<&'a FlightFigures> {
+        match *self {
+            FlightFields::Read(flight) => Ok(flight),
+            FlightFields::Emission(emission) => emission.details(ctx).await,
+        }
+    }
+
+    fn co2(&self) -> Grams {
+        match self {
+            FlightFields::Read(flight) => flight.figures.co2,
+            FlightFields::Emission(emission) => emission.summary().co2,
+        }
+    }
+
+    fn net_co2(&self) -> Grams {
+        match self {
+            FlightFields::Read(flight) => flight.figures.net_co2,
+            FlightFields::Emission(emission) => emission.summary().net_co2,
+        }
     }
 }
 
 #[Object(name = "FlightFields")]
 impl FlightFields<'_> {
     /// Block time, whole minutes (1 to 2880).
-    async fn duration_minutes(&self) -> u16 {
-        self.0.duration.get()
+    async fn duration_minutes(&self, ctx: &Context<'_>) -> ApiResult<u16> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.duration.get())
     }
 
     /// The fuel burned.
-    async fn fuel_type(&self) -> FuelType {
-        self.0.fuel.into()
+    async fn fuel_type(&self, ctx: &Context<'_>) -> ApiResult<FuelType> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.fuel.into())
     }
 
     /// Share of neat SAF in the fuel by mass, percent (0 to 50); `0` without a blend.
-    async fn saf_blend_percent(&self) -> Decimal {
-        self.0.saf.map_or(Decimal::ZERO, SafBlend::percent)
+    async fn saf_blend_percent(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.saf.map_or(Decimal::ZERO, SafBlend::percent))
     }
 
     /// How the SAF was produced; null without a blend.
-    async fn saf_pathway(&self) -> Option<SafPathway> {
-        self.0.saf.map(|saf| saf.pathway.into())
+    async fn saf_pathway(&self, ctx: &Context<'_>) -> ApiResult<Option<SafPathway>> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.saf.map(|saf| saf.pathway.into()))
     }
 
     /// Fuel burned, kilograms (3 decimals): fuel burn per hour × block time.
-    async fn fuel_burned_kg(&self) -> Decimal {
-        self.0.figures.fuel_burned.kg()
+    async fn fuel_burned_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.figures.fuel_burned.kg())
     }
 
     /// CO2 of the fuel burned, kilograms (3 decimals): fuel × emission factor.
     async fn co2_kg(&self) -> Decimal {
-        self.0.figures.co2.kg()
+        self.co2().kg()
     }
 
     /// CO2 saved by the SAF blend, kilograms (3 decimals); `0.000` without a blend.
-    async fn saf_reduction_kg(&self) -> Decimal {
-        self.0.figures.saf_reduction.kg()
+    async fn saf_reduction_kg(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.figures.saf_reduction.kg())
     }
 
     /// CO2 after the SAF reduction, kilograms (3 decimals): the basis of offsets.
     async fn net_co2_kg(&self) -> Decimal {
-        self.0.figures.net_co2.kg()
+        self.net_co2().kg()
     }
 
     /// ICAO type designator of the aircraft type the figures were computed for.
-    async fn aircraft_type(&self) -> &str {
-        &self.0.model_code
+    async fn aircraft_type(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        let flight = self.flight(ctx).await?;
+        Ok(&flight.model_code)
     }
 
     /// Distance of the trip, kilometres (3 decimals): each leg's great circle plus the ICAO
     /// correction, summed; null for a flight given by duration only.
-    async fn distance_km(&self) -> Option<Decimal> {
-        self.0.distance().map(|distance| distance.km())
+    async fn distance_km(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.distance().map(|distance| distance.km()))
     }
 
     /// The trip's legs in order, each with its distance, duration and figures (which sum to
     /// the trip's); empty for a flight given by duration only.
-    async fn legs(&self) -> Vec<FlightLeg<'_>> {
-        self.0.legs.iter().map(FlightLeg).collect()
+    async fn legs(&self, ctx: &Context<'_>) -> ApiResult<Vec<FlightLeg<'_>>> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.legs.iter().map(FlightLeg).collect())
     }
 
     /// People on board, when given.
-    async fn passengers(&self) -> Option<u16> {
-        self.0.passengers.map(|count| count.get())
+    async fn passengers(&self, ctx: &Context<'_>) -> ApiResult<Option<u16>> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight.passengers.map(|count| count.get()))
     }
 
     /// One passenger's equal share of `co2Kg` (whole trip, positioning legs included),
     /// rounded to the gram; null without `passengers`.
-    async fn co2_kg_per_passenger(&self) -> Option<Decimal> {
-        self.0
+    async fn co2_kg_per_passenger(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight
             .passengers
-            .map(|count| count.share(self.0.figures.co2).kg())
+            .map(|count| count.share(flight.figures.co2).kg()))
     }
 
     /// One passenger's equal share of `netCo2Kg`, rounded to the gram; null without
     /// `passengers`.
-    async fn net_co2_kg_per_passenger(&self) -> Option<Decimal> {
-        self.0
+    async fn net_co2_kg_per_passenger(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight
             .passengers
-            .map(|count| count.share(self.0.figures.net_co2).kg())
+            .map(|count| count.share(flight.figures.net_co2).kg()))
     }
 
     /// Aviation's non-CO2 effects, apart from and never added to the CO2 figures; null unless
     /// asked for with `nonCo2`.
-    async fn non_co2(&self) -> Option<NonCo2Effect> {
-        self.0
+    async fn non_co2(&self, ctx: &Context<'_>) -> ApiResult<Option<NonCo2Effect>> {
+        let flight = self.flight(ctx).await?;
+        Ok(flight
             .non_co2_effect()
-            .map(|(method, effect)| NonCo2Effect { method, effect })
+            .map(|(method, effect)| NonCo2Effect { method, effect }))
     }
 
     /// The range the true CO2 likely lies in, given the fuel-burn data behind the figure.
-    async fn uncertainty(&self) -> ApiResult<Uncertainty> {
-        self.0
+    async fn uncertainty(&self, ctx: &Context<'_>) -> ApiResult<Uncertainty> {
+        self.flight(ctx)
+            .await?
             .uncertainty()
             .map(Uncertainty)
             .ok_or_else(|| ApiError::not_found("AircraftModel"))
