@@ -119,6 +119,13 @@ impl Pair {
                 retirement_delay.to_string(),
             ),
             ("CONTRAIL_SHUTDOWN_GRACE_SECS", "10".to_owned()),
+            // One address for both, as behind a load balancer: a checkout retried on the other
+            // instance must send Stripe the same request (same redirect links) under its
+            // idempotency key, or Stripe refuses it.
+            (
+                "CONTRAIL_PUBLIC_URL",
+                "https://offsets.example.com".to_owned(),
+            ),
             // Eight clients on one address with one key, and their retries.
             ("CONTRAIL_RATE_LIMIT_PER_KEY", "100000".to_owned()),
             ("CONTRAIL_RATE_LIMIT_PER_ADDRESS", "100000".to_owned()),
