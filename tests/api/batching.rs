@@ -281,6 +281,16 @@ async fn emission_pages_read_the_columns_their_fields_need(app: TestApp) {
         assert!(!reads[0].contains(detail), "{detail} read: {}", reads[0]);
     }
 
+    // A detail asked through fragments is seen too: whole rows, read once.
+    app.ok(
+        "{ emissions(first: 4) { edges { node { ...Trip } } } } fragment Trip on Emission { id ... on Emission { legs { origin } } }",
+        json!({}),
+    )
+    .await;
+    let reads = reads_of_emissions(&app.take_statements());
+    assert_eq!(reads.len(), 1, "{reads:#?}");
+    assert!(reads[0].contains(r#""legs""#), "{}", reads[0]);
+
     let fields = leaf_selections(&app, "Emission").await;
     for field in ["co2Kg", "legs", "methodology", "provisions"] {
         assert!(
