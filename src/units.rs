@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::{ActiveEnum, DeriveActiveEnum, EnumIter, Iterable};
+use sea_orm::{ActiveEnum, DeriveActiveEnum, DeriveValueType, EnumIter, Iterable};
 
 const GRAMS_PER_KG: i64 = 1_000;
 const GRAMS_PER_TONNE: i64 = 1_000_000;
@@ -49,7 +49,7 @@ pub fn parse_text(input: &str, max_chars: usize, multiline: bool) -> Result<Stri
 }
 
 /// A mass of CO2 (or fuel, or credits) in whole grams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, DeriveValueType)]
 pub struct Grams(i64);
 
 impl Grams {

@@ -12,13 +12,17 @@ use crate::fleet::TailNumber;
 use crate::ids::{AircraftId, EmissionId, EstimateId};
 use crate::units::Grams;
 
-#[derive(Debug, Clone)]
+/// Read from these columns alone (see [`summaries`]).
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "emission::Entity")]
 pub struct EmissionSummary {
     pub id: EmissionId,
     pub aircraft_id: AircraftId,
     pub tail_number: TailNumber,
     pub estimate_id: Option<EstimateId>,
+    #[sea_orm(from_col = "co2_grams")]
     pub co2: Grams,
+    #[sea_orm(from_col = "net_co2_grams")]
     pub net_co2: Grams,
     pub departed_at: Option<DateTime<Utc>>,
     pub origin: Option<String>,
@@ -47,46 +51,10 @@ impl Emission {
     }
 }
 
-/// The columns of a summary, and only those.
-#[derive(DerivePartialModel)]
-#[sea_orm(entity = "emission::Entity")]
-struct SummaryRow {
-    id: EmissionId,
-    aircraft_id: AircraftId,
-    tail_number: TailNumber,
-    estimate_id: Option<EstimateId>,
-    co2_grams: i64,
-    net_co2_grams: i64,
-    departed_at: Option<DateTime<Utc>>,
-    origin: Option<String>,
-    destination: Option<String>,
-    external_reference: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<SummaryRow> for EmissionSummary {
-    fn from(row: SummaryRow) -> Self {
-        EmissionSummary {
-            id: row.id,
-            aircraft_id: row.aircraft_id,
-            tail_number: row.tail_number,
-            estimate_id: row.estimate_id,
-            co2: Grams::new(row.co2_grams),
-            net_co2: Grams::new(row.net_co2_grams),
-            departed_at: row.departed_at,
-            origin: row.origin,
-            destination: row.destination,
-            external_reference: row.external_reference,
-            created_at: row.created_at,
-        }
-    }
-}
-
 /// The summaries of the emissions `select` reads, reading only their columns.
 pub async fn summaries(
     db: &impl ConnectionTrait,
     select: Select<emission::Entity>,
 ) -> Result<Vec<EmissionSummary>> {
-    let rows = select.into_partial_model::<SummaryRow>().all(db).await?;
-    Ok(rows.into_iter().map(EmissionSummary::from).collect())
+    Ok(select.into_partial_model().all(db).await?)
 }
